@@ -1,0 +1,25 @@
+"""Errors of the signatures package (keys, paraf/TTE signing, validation)."""
+
+
+class SignatureError(Exception):
+    """Base of every error raised by the signatures package."""
+
+
+class KeyLoadError(SignatureError):
+    """A signing key or certificate could not be loaded."""
+
+
+class WrongPassphrase(KeyLoadError):
+    """The passphrase does not open the PKCS#12 file."""
+
+
+class NotAPdf(SignatureError):
+    """The file is not a PDF, or is truncated or damaged beyond reading."""
+
+
+class NotANaskahDocument(SignatureError):
+    """The PDF has no Naskah signature fields (it was not prepared by Naskah)."""
+
+
+class SigningFailed(SignatureError):
+    """pyHanko failed to produce the signature, or the validation gate rejected it."""
