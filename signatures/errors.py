@@ -23,3 +23,15 @@ class NotANaskahDocument(SignatureError):
 
 class SigningFailed(SignatureError):
     """pyHanko failed to produce the signature, or the validation gate rejected it."""
+
+
+class OutOfOrder(SignatureError):
+    """A route step is signed before an earlier step, or signed a second time."""
+
+
+class WrongSigner(SignatureError):
+    """The key's certificate does not belong to the official of this route step."""
+
+
+class RouteMismatch(SignatureError):
+    """The route given does not match the signature fields prepared in the PDF."""

@@ -1,0 +1,156 @@
+"""The archive of filed letters: numbered, immutable, retrievable by nomor.
+
+``Archive.issue`` is the unit of work of an outgoing letter: the nomor is taken,
+the signed file is stored and the letter row is recorded in one transaction.
+If anything fails inside it (the signature, the disk), nothing is recorded and
+the number is not consumed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import numbering
+from .blobs import BlobStore
+from .db import ensure_schema, transaction
+from .errors import ArchiveError, LetterNotFound
+
+SCHEMA = numbering.SCHEMA + """;
+CREATE TABLE IF NOT EXISTS letters (
+    id INTEGER PRIMARY KEY,
+    office TEXT NOT NULL,
+    nomor TEXT NOT NULL,
+    tanggal TEXT NOT NULL,
+    kka TEXT NOT NULL DEFAULT '',
+    hal TEXT NOT NULL DEFAULT '',
+    sifat TEXT NOT NULL DEFAULT '',
+    complaint TEXT NOT NULL DEFAULT '',
+    doc_key TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    verification_ref TEXT UNIQUE,
+    signers TEXT NOT NULL DEFAULT '[]',
+    filed_at TEXT NOT NULL,
+    UNIQUE (office, nomor)
+);
+CREATE INDEX IF NOT EXISTS letters_sha256 ON letters (sha256);
+CREATE INDEX IF NOT EXISTS letters_complaint ON letters (complaint)
+"""
+
+
+@dataclass(frozen=True)
+class FiledLetter:
+    office: str
+    nomor: str
+    tanggal: str
+    kka: str
+    hal: str
+    sifat: str
+    complaint: str
+    doc_key: str
+    sha256: str
+    size: int
+    verification_ref: str | None
+    signers: tuple[dict[str, Any], ...]
+    filed_at: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "FiledLetter":
+        data = dict(row)
+        data.pop("id")
+        data["signers"] = tuple(json.loads(data["signers"]))
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "signers": list(self.signers)}
+
+
+@dataclass
+class Issuing:
+    """A letter being issued: its nomor is reserved until the transaction ends."""
+
+    archive: "Archive"
+    office: str
+    nomor: str
+    urut: int
+    when: datetime
+    kka: str
+    hal: str
+    filed: FiledLetter | None = field(default=None)
+
+    def file(self, data: bytes, *, doc_key: str, complaint: str = "", sifat: str = "", verification_ref: str | None = None, signers: list[dict[str, Any]] | tuple = ()) -> FiledLetter:
+        if self.filed is not None:
+            raise ArchiveError(f"letter {self.nomor} is already filed")
+        digest = self.archive.blobs.put(data)  # durable before the row that names it
+        self.archive.conn.execute(
+            "INSERT INTO letters (office, nomor, tanggal, kka, hal, sifat, complaint, doc_key, sha256, size, "
+            "verification_ref, signers, filed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                self.office, self.nomor, self.when.date().isoformat(), self.kka, self.hal, sifat, complaint,
+                doc_key, digest, len(data), verification_ref, json.dumps(list(signers)), datetime.now().isoformat(timespec="seconds"),
+            ),
+        )
+        self.filed = self.archive.get(self.nomor, office=self.office)
+        return self.filed
+
+
+class Archive:
+    def __init__(self, home: Path, conn: sqlite3.Connection) -> None:
+        self.home = home
+        self.conn = conn
+        self.blobs = BlobStore(home / "blobs")
+        ensure_schema(conn, SCHEMA)
+
+    @contextmanager
+    def issue(self, *, office: str, series: str, kka: str, hal: str, pattern: str, padding: int, unit: str, when: datetime) -> Iterator[Issuing]:
+        """Take the next nomor and file the letter in one transaction (see module doc)."""
+        numbering.check_pattern(pattern)
+        with transaction(self.conn):
+            urut = numbering.take(self.conn, office=office, series=series, year=when.year)
+            nomor = numbering.format_number(pattern, urut=urut, padding=padding, tahun=when.year, bulan=when.month, kka=kka, unit=unit, series=series)
+            self.conn.execute(
+                "INSERT INTO numbers (office, series, year, urut, nomor, hal, taken_at) VALUES (?,?,?,?,?,?,?)",
+                (office, series, when.year, urut, nomor, hal, when.isoformat(timespec="seconds")),
+            )
+            issuing = Issuing(self, office, nomor, urut, when, kka, hal)
+            yield issuing
+            if issuing.filed is None:
+                raise ArchiveError(f"nomor {nomor} was taken but no letter was filed; nothing recorded")
+
+    def take_agenda(self, *, office: str, pattern: str, padding: int, unit: str, when: datetime) -> str:
+        """Next nomor agenda (register number) of an incoming complaint; call inside a transaction."""
+        urut = numbering.take(self.conn, office=office, series="agenda", year=when.year)
+        return numbering.format_number(pattern, urut=urut, padding=padding, tahun=when.year, bulan=when.month, unit=unit, series="agenda")
+
+    def get(self, nomor: str, *, office: str | None = None) -> FiledLetter:
+        query = "SELECT * FROM letters WHERE nomor = ?"
+        args: tuple[Any, ...] = (nomor,)
+        if office is not None:
+            query += " AND office = ?"
+            args += (office,)
+        rows = self.conn.execute(query, args).fetchall()
+        if not rows:
+            raise LetterNotFound(f"no filed letter with nomor '{nomor}'")
+        if len(rows) > 1:
+            raise ArchiveError(f"nomor '{nomor}' exists in several offices; name the office")
+        return FiledLetter.from_row(rows[0])
+
+    def read(self, nomor: str, *, office: str | None = None) -> bytes:
+        """The filed file, checked against its recorded sha256."""
+        letter = self.get(nomor, office=office)
+        return self.blobs.get(letter.sha256)
+
+    def find_by_sha256(self, digest: str) -> list[FiledLetter]:
+        rows = self.conn.execute("SELECT * FROM letters WHERE sha256 = ?", (digest,)).fetchall()
+        return [FiledLetter.from_row(r) for r in rows]
+
+    def letters_of(self, complaint: str) -> list[FiledLetter]:
+        rows = self.conn.execute("SELECT * FROM letters WHERE complaint = ? ORDER BY id", (complaint,)).fetchall()
+        return [FiledLetter.from_row(r) for r in rows]

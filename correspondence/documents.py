@@ -1,0 +1,296 @@
+"""Render a DOCX template (docxtpl + Jinja) into the bytes of a finished document.
+
+Everything in the context is treated as *text*: whatever a complainant typed (``{{ x }}``,
+``<w:p>``, ``&``, ``]]>``, control characters) appears literally in the document and can neither
+run template code nor inject WordprocessingML. The template vocabulary is in
+``docs/templates.md``.
+
+Three layers of defence, because docxtpl post-processes the rendered XML as a string:
+
+* Jinja autoescape, with a ``finalize`` hook that escapes every printed value itself: ``& < > " '``
+  become entities and ``{ } %`` become numeric character references, so docxtpl's post-render
+  rewrites (``{_{`` -> ``{{``, tab and newline expansion) never see user text;
+* characters that XML 1.0 forbids (C0 controls, lone surrogates, U+FFFE/FFFF) are removed; in
+  plain fields a newline or tab becomes a space, only ``|paragraf`` keeps line breaks;
+* an undefined variable fails (``TemplateError`` naming the template and the variable), so a typo
+  in a template is caught when the secretariat first renders it, not by a reader of the letter.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+from markupsafe import Markup
+
+from . import dates
+from .errors import TemplateError
+
+__all__ = ["TEMPLATE_FILES", "render_docx", "make_environment", "Paragraf", "clean_text"]
+
+# Document key (as used in SOP files, ``documents:``) -> template file in letter_templates/.
+TEMPLATE_FILES: dict[str, str] = {
+    "tanda_terima": "tanda_terima.docx",
+    "telaahan_staf": "telaahan_staf.docx",
+    "lembar_disposisi": "lembar_disposisi.docx",
+    "surat_tugas": "surat_tugas.docx",
+    "bap": "bap.docx",
+    "surat_jawaban": "surat_jawaban.docx",
+}
+
+LOGO_HEIGHT = Mm(20)
+
+CHECKED = "\u2611"  # ☑
+UNCHECKED = "\u2610"  # ☐
+
+# XML 1.0 forbids C0 controls other than tab, LF, CR; surrogates; U+FFFE and U+FFFF.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+# Numeric references for characters docxtpl's post-processing would act on.
+_XML_ESCAPES = {
+    ord("&"): "&amp;",
+    ord("<"): "&lt;",
+    ord(">"): "&gt;",
+    ord('"'): "&#34;",
+    ord("'"): "&#39;",
+    ord("{"): "&#123;",
+    ord("}"): "&#125;",
+    ord("%"): "&#37;",
+    ord("#"): "&#35;",
+}
+
+
+def clean_text(value: str) -> str:
+    """Remove what XML 1.0 cannot carry; normalise line ends to ``\\n``."""
+    return _ILLEGAL_XML.sub("", _NEWLINES.sub("\n", value))
+
+
+def _escape(text: str) -> str:
+    return text.translate(_XML_ESCAPES)
+
+
+def _escape_line(text: str) -> Markup:
+    """Escaped text for a single-line field: newlines and tabs become spaces."""
+    text = clean_text(text).replace("\n", " ").replace("\t", " ")
+    return Markup(_escape(text))
+
+
+class Paragraf:
+    """Multi-line text that keeps its line breaks, still escaped.
+
+    A blank line starts a new paragraph (with the paragraph style of the template's paragraph);
+    a single line break becomes a line break. docxtpl expands ``\\a`` and ``\\n`` after rendering
+    (``resolve_listing``); user text can carry neither (see ``clean_text``), so only ours expand.
+    """
+
+    def __init__(self, text: Any) -> None:
+        text = clean_text(_plain(text)).strip("\n")
+        text = text.replace("\t", " ")
+        parts = _BLANK_LINES.split(text)
+        self.xml = "\a".join(_escape(part) for part in parts)
+
+    def __html__(self) -> str:
+        return self.xml
+
+    def __str__(self) -> str:
+        return self.xml
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{dates.tanggal(value)} {dates.jam(value)}"
+    if isinstance(value, date):
+        return dates.tanggal(value)
+    return str(value)
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ ... }}`` goes through here before it is written into the XML."""
+    if isinstance(value, (Markup, Paragraf, InlineImage)):
+        return value
+    if isinstance(value, jinja2.Undefined):
+        return value  # StrictUndefined raises when printed
+    return _escape_line(_plain(value))
+
+
+# ---- filters ---------------------------------------------------------------------------------
+
+def _date_filter(func):
+    def apply(value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):  # already written out by the caller
+            return value
+        return func(value)
+
+    apply.__name__ = func.__name__
+    return apply
+
+
+def _terbilang(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return dates.terbilang(value)
+
+
+def _waktu(value: Any) -> str:
+    """A date as "Sabtu, 21 November 2026"; text is kept as the caller wrote it."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return f"{dates.hari(value)}, {dates.tanggal(value)} pukul {dates.jam(value)}"
+    if isinstance(value, date):
+        return f"{dates.hari(value)}, {dates.tanggal(value)}"
+    return str(value)
+
+
+def _centang(value: Any, label: str) -> str:
+    """☑ if ``value`` (a label or a list of labels) contains ``label``, else ☐ (case-insensitive)."""
+    def norm(x: Any) -> str:
+        return " ".join(str(x).split()).casefold()
+
+    if value is None:
+        chosen: set[str] = set()
+    elif isinstance(value, str):
+        chosen = {norm(value)}
+    else:
+        chosen = {norm(v) for v in value}
+    return CHECKED if norm(label) in chosen else UNCHECKED
+
+
+def _paragraf(value: Any) -> Paragraf:
+    return Paragraf(value)
+
+
+FILTERS = {
+    "tanggal": _date_filter(dates.tanggal),
+    "hari": _date_filter(dates.hari),
+    "tanggal_terbilang": _date_filter(dates.tanggal_terbilang),
+    "tanggal_angka": _date_filter(dates.tanggal_angka),
+    "jam": _date_filter(dates.jam),
+    "terbilang": _terbilang,
+    "waktu": _waktu,
+    "centang": _centang,
+    "paragraf": _paragraf,
+}
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """Fails on any use (print, test, loop) with the variable's name in the message."""
+
+    __slots__ = ()
+
+
+def make_environment() -> jinja2.Environment:
+    """The Jinja environment for DOCX templates (autoescape, strict undefined, our filters)."""
+    env = jinja2.Environment(autoescape=True, undefined=_Undefined, finalize=_finalize)
+    env.filters.update(FILTERS)
+    return env
+
+
+# ---- rendering -------------------------------------------------------------------------------
+
+class _OfficeView:
+    """``office`` as the template sees it: the caller's object with ``logo`` as an image."""
+
+    def __init__(self, office: Any, logo: Any) -> None:
+        self._office = office
+        self.logo = logo
+
+    def __getattr__(self, name: str) -> Any:
+        office = self._office
+        if isinstance(office, Mapping):
+            try:
+                return office[name]
+            except KeyError:
+                raise AttributeError(name) from None
+        return getattr(office, name)
+
+
+def _logo(tpl: DocxTemplate, template: Path, office: Any) -> Any:
+    if isinstance(office, Mapping):
+        path = office.get("logo")
+    else:
+        path = getattr(office, "logo", None)
+    if path in (None, ""):
+        return ""
+    path = Path(path)
+    if not path.is_file():
+        raise TemplateError(f"{template.name}: logo kantor (office.logo) tidak ditemukan: {path}")
+    return InlineImage(tpl, str(path), height=LOGO_HEIGHT)
+
+
+def _undefined_name(exc: jinja2.UndefinedError, source: str) -> str:
+    """The dotted name of the missing variable, as far as the template source tells it."""
+    message = exc.message or ""
+    m = re.match(r"'([^']+)' is undefined", message)
+    if m:
+        return m.group(1)
+    m = re.search(r"has no attribute '([^']+)'|no element '([^']+)'", message)
+    if not m:
+        return message
+    attr = m.group(1) or m.group(2)
+    found = re.findall(r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\.%s\b" % re.escape(attr), source)
+    if found:
+        return f"{found[0]}.{attr}"
+    return attr
+
+
+def _context_lines(exc: BaseException) -> str:
+    lines = getattr(exc, "docx_context", None)
+    if not lines:
+        return ""
+    text = " ".join(" ".join(lines).split())
+    return f" (dekat teks: \u201c{text[:160]}\u201d)" if text else ""
+
+
+def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
+    """Render ``template`` with ``context``; return the DOCX bytes.
+
+    Raises ``TemplateError`` (template missing or unreadable, a broken Jinja tag, a variable the
+    context lacks, a missing logo file); the message names the template file and the fault.
+    """
+    template = Path(template)
+    if not template.is_file():
+        raise TemplateError(f"template tidak ditemukan: {template}")
+    try:
+        tpl = DocxTemplate(template)
+        tpl.init_docx()
+    except Exception as exc:  # python-docx raises assorted errors on a non-DOCX file
+        raise TemplateError(f"{template.name}: bukan berkas DOCX yang dapat dibaca ({exc})") from None
+
+    ctx = dict(context)
+    if "office" in ctx:
+        ctx["office"] = _OfficeView(ctx["office"], _logo(tpl, template, ctx["office"]))
+
+    env = make_environment()
+    try:
+        tpl.render(ctx, jinja_env=env, autoescape=True)
+        out = BytesIO()
+        tpl.save(out)
+    except jinja2.UndefinedError as exc:
+        try:
+            source = tpl.patch_xml(tpl.get_xml())
+        except Exception:
+            source = ""
+        name = _undefined_name(exc, source)
+        raise TemplateError(
+            f"{template.name}: variabel '{name}' tidak ada dalam konteks ({exc.message}); "
+            f"periksa ejaan di template atau lengkapi data"
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"{template.name}: tag template rusak: {exc.message}{_context_lines(exc)}"
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{template.name}: {exc}{_context_lines(exc)}") from None
+    return out.getvalue()
