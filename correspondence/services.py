@@ -1,0 +1,459 @@
+"""Application services: every user action, callable from the CLI or a web desk.
+
+Each public method is one unit of work: it checks the SOP allows the action,
+produces the documents, signs, numbers and files them, and records the case
+event, all in one database transaction where files and numbers are involved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from archive.blobs import sha256_hex
+from archive.db import connect, transaction
+from archive.store import Archive, FiledLetter
+from signatures.keys import KeySource, Pkcs12KeySource, load_certificate
+from signatures.route import Route, RouteStep, Signatory
+from signatures.appearance import StampSettings
+from signatures import signing
+from signatures.validation import ExpectedSignatory, VerificationReport, verify_pdf
+
+from . import dates
+from .casestore import CaseDocument, CaseEvent, CaseStore
+from .catalog import load_office_named, load_sop_named, template_file
+from .complaint import Attachment, Complainant, Complaint, check_intake
+from .documents import render_docx
+from .drafting import build_context
+from .engine import CaseState, Engine
+from .errors import InvalidInput, NotAllowed
+from .office import Office, Official
+from .sop import Sop, Step
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """What one action did, for the CLI or a web page to show."""
+
+    register: str
+    step: Step
+    official: Official
+    action: str
+    documents: tuple[str, ...] = ()
+    nomor: str = ""
+    note: str = ""
+    elapsed: float = 0.0
+    waiting: Step | None = None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    complaint: Complaint
+    state: CaseState
+    waiting: Step | None
+    history: tuple[CaseEvent, ...]
+    documents: tuple[CaseDocument, ...]
+    letters: tuple[FiledLetter, ...] = field(default=())
+
+
+class Naskah:
+    """The service facade over one NASKAH_HOME."""
+
+    def __init__(self, home: Path, *, clock: Clock = datetime.now, converter_factory: Callable[[Path], Any] | None = None) -> None:
+        self.home = home
+        self.clock = clock
+        self.conn = connect(home)
+        self.archive = Archive(home, self.conn)
+        self.cases = CaseStore(self.conn)
+        self._converter_factory = converter_factory
+        self._converter: Any = None
+        self._keys: dict[tuple[str, str], KeySource] = {}
+        self._offices: dict[str, Office] = {}
+
+    # -- lifecycle -------------------------------------------------------
+    def close(self) -> None:
+        if self._converter is not None:
+            self._converter.close()
+            self._converter = None
+        self.conn.close()
+
+    def __enter__(self) -> "Naskah":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def converter(self) -> Any:
+        if self._converter is None:
+            if self._converter_factory is None:
+                from .converter import Converter
+
+                self._converter = Converter(self.home / "run")
+            else:
+                self._converter = self._converter_factory(self.home / "run")
+        return self._converter
+
+    # -- configuration ---------------------------------------------------
+    def office(self, name: str) -> Office:
+        if name not in self._offices:
+            self._offices[name] = load_office_named(name, self.home)
+        return self._offices[name]
+
+    def sop_of(self, office: Office, name: str | None = None) -> Sop:
+        return load_sop_named(name or office.sop, self.home, office)
+
+    def _case(self, register: str) -> tuple[Complaint, CaseState, Office, Sop, Engine]:
+        complaint, state = self.cases.get(register)
+        office = self.office(complaint.office)
+        sop = self.sop_of(office, complaint.sop)
+        return complaint, state, office, sop, Engine(sop)
+
+    # -- intake ----------------------------------------------------------
+    def register_complaint(
+        self,
+        office_name: str,
+        *,
+        received_by: str,
+        channel: str,
+        complainant: Complainant,
+        subject: str,
+        content: str,
+        attachments: list[Path] = (),  # type: ignore[assignment]
+        lapor_id: str = "",
+        sop_name: str | None = None,
+        choice: str | None = None,
+    ) -> StepReport:
+        """Step 1 of every SOP: record the complaint, give it a nomor agenda and a tanda terima."""
+        started = time.perf_counter()
+        office = self.office(office_name)
+        sop = self.sop_of(office, sop_name)
+        engine = Engine(sop)
+        first = sop.first
+        official = self._official_for(office, sop, first, received_by)
+        check_intake(channel, sop.channels, subject, content)
+        files = [(p.name, _read_attachment(p)) for p in attachments]
+        now = self.clock()
+        with transaction(self.conn):
+            register = self.archive.take_agenda(
+                office=office.id, pattern=office.numbering.agenda_pattern, padding=office.numbering.agenda_padding,
+                unit=office.numbering.unit, when=now,
+            )
+            stored = tuple(Attachment(name, self.archive.blobs.put(data), len(data)) for name, data in files)
+            complaint = Complaint(
+                register=register, office=office.id, sop=sop.id, channel=channel, received_at=now,
+                complainant=complainant, subject=subject.strip(), content=content, lapor_id=lapor_id, attachments=stored,
+            )
+            state = engine.registered(choice)
+            self.cases.add(complaint, state, now)
+            produced = []
+            if first.document is not None:
+                produced.append(self._produce(complaint, office, sop, first, official, {}, now))
+            self.cases.log(register, at=now, step=first.id, official=official.id, action="register",
+                           data={"channel": channel, "attachments": [a.name for a in stored]})
+        return StepReport(register, first, official, "register", tuple(produced), elapsed=time.perf_counter() - started,
+                          waiting=sop.step(state.current) if state.current else None)
+
+    # -- generic steps ---------------------------------------------------
+    def act(self, register: str, official_id: str, *, data: dict[str, Any] | None = None, choice: str | None = None,
+            attachments: list[Path] = ()) -> StepReport:  # type: ignore[assignment]
+        """Do the waiting step (document, record, draft, deliver), or make a new version of a returned draft."""
+        started = time.perf_counter()
+        complaint, state, office, sop, engine = self._case(register)
+        official = office.official(official_id)
+        step = engine.expect(state, role=official.role, actions=("document", "record", "draft", "deliver", "revise"))
+        data = dict(data or {})
+        files = [(p.name, _read_attachment(p)) for p in attachments]
+        now = self.clock()
+        with transaction(self.conn):
+            produced: list[str] = []
+            nomor = ""
+            for name, blob in files:
+                self.cases.add_attachment(register, step.id, Attachment(name, self.archive.blobs.put(blob), len(blob)))
+            self._still(register, state)
+            if state.revising:
+                data = _merge(self._last_draft_data(register, step.document), data)
+                produced.append(self._draft(complaint, office, sop, step, official, data, now, revised=True))
+                new_state = engine.revised(state)
+                action = "revise"
+            else:
+                if step.action == "draft":
+                    produced.append(self._draft(complaint, office, sop, step, official, data, now, revised=False))
+                elif step.action == "document":
+                    label, nomor = self._issue_document(complaint, office, sop, step, official, data, now)
+                    produced.append(label)
+                new_state = engine.complete(state, choice)
+                action = step.action
+            self.cases.set_state(register, new_state, now)
+            self.cases.log(register, at=now, step=step.id, official=official.id, action=action,
+                           note=str(data.get("note", "")),
+                           data={"choice": choice, "attachments": [n for n, _ in files],
+                                 "content": {k: v for k, v in data.items() if k in ("letter", "body")},
+                                 "document": step.document})
+        return StepReport(register, step, official, action, tuple(produced), nomor=nomor,
+                          note=str(data.get("note", "")), elapsed=time.perf_counter() - started,
+                          waiting=sop.step(new_state.current) if new_state.current else None)
+
+    # -- route: paraf, TTE, return ----------------------------------------
+    def paraf(self, register: str, official_id: str, passphrase: bytes) -> StepReport:
+        started = time.perf_counter()
+        complaint, state, office, sop, engine = self._case(register)
+        official = office.official(official_id)
+        step = engine.expect(state, role=official.role, actions=("paraf",))
+        route, index = self._route_position(office, sop, step)
+        key = self._key(official, passphrase)
+        current = self._current_pdf(register, step.document)
+        signed = signing.sign_paraf(self.archive.blobs.get(current.sha256), route, index, key,
+                                    self._stamp_settings(office), when=self.clock())
+        now = self.clock()
+        with transaction(self.conn):
+            self._still(register, state)
+            digest = self.archive.blobs.put(signed)
+            self.cases.add_document(register, CaseDocument(step.document, current.version, f"paraf-{index + 1}", "pdf",
+                                                           digest, step.id, "", now.isoformat(timespec="seconds")))
+            new_state = engine.complete(state)
+            self.cases.set_state(register, new_state, now)
+            self.cases.log(register, at=now, step=step.id, official=official.id, action="paraf",
+                           data={"version": current.version, "sha256": digest})
+        doc = sop.documents[step.document]
+        return StepReport(register, step, official, "paraf", (f"{doc.title} v{current.version} (paraf {index + 1})",),
+                          elapsed=time.perf_counter() - started, waiting=sop.step(new_state.current) if new_state.current else None)
+
+    def sign(self, register: str, official_id: str, passphrase: bytes) -> StepReport:
+        """TTE: the nomor and the date are given now, in the transaction that files the letter."""
+        started = time.perf_counter()
+        complaint, state, office, sop, engine = self._case(register)
+        official = office.official(official_id)
+        step = engine.expect(state, role=official.role, actions=("sign",))
+        route, _ = self._route_position(office, sop, step)
+        key = self._key(official, passphrase)
+        current = self._current_pdf(register, step.document)
+        draft = self.archive.blobs.get(current.sha256)
+        doc = sop.documents[step.document]
+        now = self.clock()
+        ref = uuid.uuid4().hex
+        with self.archive.issue(office=office.id, series="surat", kka=doc.kka, hal=doc.hal or doc.title,
+                                pattern=office.numbering.pattern, padding=office.numbering.padding,
+                                unit=office.numbering.unit, when=now) as issuing:
+            self._still(register, state)
+            signed = signing.sign_tte(draft, route, key, self._stamp_settings(office), nomor=issuing.nomor,
+                                      tanggal=dates.tanggal(now), verification_ref=ref, when=now)
+            signers = [
+                {"kind": s.kind, "official": s.signatory.official_id, "name": s.signatory.name,
+                 "nip": s.signatory.nip, "jabatan": s.signatory.jabatan}
+                for s in route.steps
+            ]
+            filed = issuing.file(signed, doc_key=step.document, complaint=register, sifat="Biasa",
+                                 verification_ref=ref, signers=signers)
+            self.cases.add_document(register, CaseDocument(step.document, current.version, "tte", "pdf", filed.sha256,
+                                                           step.id, filed.nomor, now.isoformat(timespec="seconds")))
+            new_state = engine.complete(state)
+            self.cases.set_state(register, new_state, now)
+            self.cases.log(register, at=now, step=step.id, official=official.id, action="sign",
+                           data={"version": current.version, "nomor": filed.nomor, "sha256": filed.sha256})
+        return StepReport(register, step, official, "sign", (f"{doc.title} {filed.nomor} (TTE, filed)",),
+                          nomor=filed.nomor, elapsed=time.perf_counter() - started,
+                          waiting=sop.step(new_state.current) if new_state.current else None)
+
+    def return_draft(self, register: str, official_id: str, note: str) -> StepReport:
+        """'Tidak setuju': the draft goes back with a note; its parafs no longer count."""
+        if not note.strip():
+            raise InvalidInput("say why the draft is returned (--note)")
+        complaint, state, office, sop, engine = self._case(register)
+        official = office.official(official_id)
+        step = engine.expect(state, role=official.role, actions=("paraf", "sign"))
+        new_state = engine.returned(state)
+        now = self.clock()
+        with transaction(self.conn):
+            self._still(register, state)
+            self.cases.set_state(register, new_state, now)
+            self.cases.log(register, at=now, step=step.id, official=official.id, action="return", note=note)
+        return StepReport(register, step, official, "return", note=note, waiting=sop.step(new_state.current))
+
+    # -- keys ------------------------------------------------------------
+    def create_demo_keys(self, office_name: str, passphrase: str) -> Path:
+        """A demo PKI for the office: a root CA and one certificate per official with a key entry."""
+        from signatures.pki import create_demo_pki
+
+        office = self.office(office_name)
+        signers = [o for o in office.officials if o.key]
+        dest = self.home / "keys" / office.id
+        create_demo_pki(dest, organisation=office.name, signatories=[_signatory(o) for o in signers], passphrase=passphrase)
+        for official in signers:
+            for wanted in (official.key, official.certificate):
+                if wanted and not self._home_path(wanted).is_file():
+                    raise InvalidInput(f"office profile names {wanted} for {official.id}, but the demo PKI wrote "
+                                       f"{dest}/{official.id}.p12 and .pem; point key:/certificate: there")
+        return dest
+
+    def has_keys(self, office_name: str) -> bool:
+        return (self.home / "keys" / self.office(office_name).id / "ca.pem").is_file()
+
+    # -- queries ---------------------------------------------------------
+    def view(self, register: str) -> CaseView:
+        complaint, state, office, sop, engine = self._case(register)
+        return CaseView(
+            complaint, state, sop.step(state.current) if state.current else None,
+            tuple(self.cases.history(register)), tuple(self.cases.documents(register)),
+            tuple(self.archive.letters_of(register)),
+        )
+
+    def complaints(self) -> list[tuple[Complaint, CaseState]]:
+        return self.cases.list()
+
+    def document(self, register: str, doc_key: str, *, media: str = "pdf") -> bytes:
+        docs = [d for d in self.cases.documents(register, doc_key) if d.media == media]
+        if not docs:
+            raise InvalidInput(f"complaint {register} has no {media} of '{doc_key}' yet")
+        return self.archive.blobs.get(docs[-1].sha256)
+
+    def verify(self, pdf: bytes, office_name: str) -> VerificationReport:
+        office = self.office(office_name)
+        roots = [load_certificate(self._home_path(f"keys/{office.id}/ca.pem"))]
+        expected = {
+            o.id: ExpectedSignatory(o.id, o.name, o.nip, o.jabatan,
+                                    load_certificate(self._home_path(o.certificate)) if o.certificate and self._home_path(o.certificate).is_file() else None)
+            for o in office.officials
+        }
+        return verify_pdf(pdf, trust_roots=roots, signatories=expected)
+
+    def office_of_file(self, pdf: bytes) -> str | None:
+        """The office that filed this exact file, if the archive has it."""
+        found = self.archive.find_by_sha256(sha256_hex(pdf))
+        return found[0].office if found else None
+
+    # -- internals -------------------------------------------------------
+    def _still(self, register: str, state: CaseState) -> None:
+        """Inside the transaction: the case has not moved since the action was checked."""
+        if self.cases.get(register)[1] != state:
+            raise NotAllowed(f"complaint {register} was changed by someone else meanwhile; look at it again")
+
+    def _last_draft_data(self, register: str, doc_key: str | None) -> dict[str, Any]:
+        for event in reversed(self.cases.history(register)):
+            if event.action in ("draft", "revise") and event.data.get("document") == doc_key:
+                return dict(event.data.get("content", {}))
+        return {}
+
+    def _official_for(self, office: Office, sop: Sop, step: Step, official_id: str) -> Official:
+        official = office.official(official_id)
+        if official.role != step.actor:
+            raise NotAllowed(f"step {step.id} ({step.name}) is for {sop.actors[step.actor].name}; "
+                             f"{official.name} has role '{official.role}'")
+        return official
+
+    def _home_path(self, relative: str) -> Path:
+        path = Path(relative)
+        return path if path.is_absolute() else self.home / path
+
+    def _key(self, official: Official, passphrase: bytes) -> KeySource:
+        if not official.key:
+            raise NotAllowed(f"{official.name} has no signing key in the office profile (key:)")
+        path = self._home_path(official.key)
+        cache_key = (str(path), hashlib.sha256(passphrase).hexdigest())
+        if cache_key not in self._keys:
+            self._keys[cache_key] = Pkcs12KeySource(path, passphrase)
+        return self._keys[cache_key]
+
+    def _stamp_settings(self, office: Office) -> StampSettings:
+        return StampSettings(footer=office.signing.footer, paraf_visible=office.signing.paraf_visible,
+                             verify_url=office.signing.verify_url)
+
+    def _route(self, office: Office, sop: Sop, doc_key: str) -> Route:
+        return Route(tuple(
+            RouteStep(entry.action, _signatory(office.holder(entry.actor))) for entry in sop.documents[doc_key].route
+        ))
+
+    def _route_position(self, office: Office, sop: Sop, step: Step) -> tuple[Route, int]:
+        route = self._route(office, sop, step.document)
+        kind = "tte" if step.action == "sign" else "paraf"
+        for index, entry in enumerate(sop.documents[step.document].route):
+            if entry.actor == step.actor and entry.action == kind:
+                return route, index
+        raise NotAllowed(f"step {step.id} is not on the route of {step.document}")
+
+    def _current_pdf(self, register: str, doc_key: str) -> CaseDocument:
+        current = self.cases.latest_pdf(register, doc_key)
+        if current is None:
+            raise NotAllowed(f"complaint {register} has no draft of '{doc_key}' to sign")
+        return current
+
+    def _render(self, complaint: Complaint, office: Office, sop: Sop, step: Step, official: Official,
+                data: dict[str, Any], now: datetime, *, nomor: str = "", version: int = 1) -> tuple[bytes, bytes]:
+        doc = sop.documents[step.document]
+        signer = office.holder(doc.signer) if doc.signer else official
+        context = build_context(office=office, complaint=complaint, signer=signer, data=data, hal=doc.hal or doc.title,
+                                nomor=nomor, tanggal=now.date() if nomor else None, today=now, version=version)
+        docx = render_docx(template_file(office, doc.template), context)
+        return docx, self.converter.convert(docx)
+
+    def _store(self, register: str, doc_key: str, version: int, stage: str, step: Step, docx: bytes, pdf: bytes,
+               now: datetime, nomor: str = "") -> None:
+        stamp = now.isoformat(timespec="seconds")
+        self.cases.add_document(register, CaseDocument(doc_key, version, "docx", "docx", self.archive.blobs.put(docx), step.id, nomor, stamp))
+        self.cases.add_document(register, CaseDocument(doc_key, version, stage, "pdf", self.archive.blobs.put(pdf), step.id, nomor, stamp))
+
+    def _produce(self, complaint: Complaint, office: Office, sop: Sop, step: Step, official: Official,
+                 data: dict[str, Any], now: datetime) -> str:
+        docx, pdf = self._render(complaint, office, sop, step, official, data, now)
+        self._store(complaint.register, step.document, 1, "final", step, docx, pdf, now)
+        return sop.documents[step.document].title
+
+    def _issue_document(self, complaint: Complaint, office: Office, sop: Sop, step: Step, official: Official,
+                        data: dict[str, Any], now: datetime) -> tuple[str, str]:
+        doc = sop.documents[step.document]
+        if not doc.numbered:
+            return self._produce(complaint, office, sop, step, official, data, now), ""
+        with self.archive.issue(office=office.id, series="surat", kka=doc.kka, hal=doc.hal or doc.title,
+                                pattern=office.numbering.pattern, padding=office.numbering.padding,
+                                unit=office.numbering.unit, when=now) as issuing:
+            docx, pdf = self._render(complaint, office, sop, step, official, data, now, nomor=issuing.nomor)
+            signer = office.holder(doc.signer) if doc.signer else official
+            issuing.file(pdf, doc_key=step.document, complaint=complaint.register,
+                         signers=[{"kind": "basah", "official": signer.id, "name": signer.name, "nip": signer.nip, "jabatan": signer.jabatan}])
+            self._store(complaint.register, step.document, 1, "final", step, docx, pdf, now, nomor=issuing.nomor)
+        return f"{doc.title} {issuing.nomor}", issuing.nomor
+
+    def _draft(self, complaint: Complaint, office: Office, sop: Sop, step: Step, official: Official,
+               data: dict[str, Any], now: datetime, *, revised: bool) -> str:
+        doc_key = step.document if step.document else None
+        if doc_key is None:
+            raise NotAllowed(f"step {step.id} has no document")
+        previous = [d.version for d in self.cases.documents(complaint.register, doc_key)]
+        version = max(previous, default=0) + 1
+        docx, pdf = self._render(complaint, office, sop, step, official, data, now, version=version)
+        route = self._route(office, sop, doc_key)
+        prepared = signing.prepare(pdf, route, self._stamp_settings(office))
+        self._store(complaint.register, doc_key, version, "prepared", step, docx, prepared, now)
+        title = sop.documents[doc_key].title
+        return f"{title} v{version}" + (" (perbaikan)" if revised else " (draft)")
+
+
+def _signatory(official: Official) -> Signatory:
+    return Signatory(official.id, official.name, official.nip, official.jabatan, official.pangkat_golongan)
+
+
+def _merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """``change`` over ``base``, one level deep into 'letter' and 'body'."""
+    merged = dict(base)
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_attachment(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"attachment {path} not found") from None
+    except OSError as exc:
+        raise InvalidInput(f"attachment {path} cannot be read: {exc.strerror}") from None
