@@ -37,10 +37,11 @@ class Official(Frozen):
     certificate: str = ""  # public certificate (PEM), relative to NASKAH_HOME unless absolute
     key: str = ""  # PKCS#12 file, relative to NASKAH_HOME unless absolute
 
-    @field_validator("nip")
+    @field_validator("nip", mode="before")
     @classmethod
-    def _nip(cls, value: str) -> str:
-        if not _NIP.match(value):
+    def _nip(cls, value: object) -> str:
+        value = str(value) if isinstance(value, int) else value  # an unquoted NIP is a YAML number
+        if not isinstance(value, str) or not _NIP.match(value):
             raise ValueError("a NIP has 18 digits, written like '19760123 200501 1 006'")
         return value
 
