@@ -80,8 +80,11 @@ def _write_public(path: Path, data: bytes) -> None:
 
 
 def _clip(text: str, limit: int = 64) -> str:
+    """Fit X.520 upper bounds (cryptography counts UTF-8 bytes: ub-common-name = 64)."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    while len(text.encode("utf-8")) > limit:
+        text = text[:-1]
+    return text.rstrip()
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -182,7 +185,7 @@ def create_demo_pki(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, _clip(organisation)),
-            x509.NameAttribute(NameOID.COMMON_NAME, _clip(f"{organisation} Demo CA")),
+            x509.NameAttribute(NameOID.COMMON_NAME, _clip(organisation, 64 - 8) + " Demo CA"),
         ]
     )
     ca_cert = (

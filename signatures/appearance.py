@@ -1,0 +1,441 @@
+"""Signature appearances: the TTE stamp (QR + text) and the visible paraf box.
+
+Every glyph is drawn with an embedded TrueType subset (pyHanko's ``GlyphAccumulator``):
+pyHanko's default stamp font (Courier, not embedded) would break PDF/A.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils.content import ResourceType
+from pyhanko.pdf_utils.font.api import FontEngineFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.writer import BasePdfFileWriter, init_xobject_dictionary
+from pyhanko.stamp.base import BaseStamp, BaseStampStyle
+
+from .errors import SignatureError
+
+# fontTools reports every table it cannot subset (e.g. FFTM) as a warning on stderr
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+from .route import Signatory
+
+DEFAULT_FOOTER = (
+    "Dokumen ini telah ditandatangani secara elektronik menggunakan sertifikat elektronik "
+    "yang diterbitkan oleh Balai Besar Sertifikasi Elektronik (BSrE), BSSN"
+)
+
+_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/liberation-sans/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/TTF/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+)
+
+
+class FontNotFound(SignatureError):
+    """No usable TrueType font for the stamps (install fonts-liberation2 or set font_path)."""
+
+
+@dataclass(frozen=True)
+class StampSettings:
+    footer: str = DEFAULT_FOOTER
+    """Office wording printed under the TTE stamp text (BSrE/BSSN sentence)."""
+    paraf_visible: bool = False
+    """Draw paraf signatures as small boxes (default: invisible paraf)."""
+    font_path: Path | None = None
+    """TrueType/OpenType font for stamps and filled fields (default Liberation Sans/DejaVu)."""
+    verify_url: str = "naskah:verify/{ref}"
+    """QR content; ``{ref}`` is replaced by the letter's verification reference."""
+    field_font_size: int = 12
+    """Font size of the filled ``naskah_nomor`` / ``naskah_tanggal`` text (pt)."""
+
+    def verification_url(self, ref: str) -> str:
+        return self.verify_url.replace("{ref}", ref)
+
+
+@functools.lru_cache(maxsize=8)
+def _fc_match(family: str) -> str | None:
+    exe = shutil.which("fc-match")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run(
+            [exe, "-f", "%{file}", family], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out or None
+
+
+def find_font(settings: StampSettings | None = None) -> Path:
+    """The stamp font: settings.font_path, else Liberation Sans, else DejaVu Sans."""
+    if settings is not None and settings.font_path is not None:
+        p = Path(settings.font_path)
+        if not p.is_file():
+            raise FontNotFound(f"stamp font {p} does not exist")
+        if p.suffix.lower() not in (".ttf", ".otf"):
+            raise FontNotFound(f"stamp font {p} is not a .ttf/.otf file")
+        return p
+    for c in _FONT_CANDIDATES:
+        if Path(c).is_file():
+            return Path(c)
+    for family in ("Liberation Sans", "DejaVu Sans"):
+        found = _fc_match(family)
+        if found and found.lower().endswith((".ttf", ".otf")) and Path(found).is_file():
+            return Path(found)
+    raise FontNotFound(
+        "no TrueType font for signature stamps: install fonts-liberation2 or fonts-dejavu-core, "
+        "or set StampSettings.font_path"
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _font_bytes(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+# OpenType layout tables: harfbuzz would use them for kerning/ligatures, but fontTools'
+# subsetter spends ~0.1 s per signature parsing them (pyHanko drops them from the subset
+# anyway). For the short Latin lines of stamps and the number field, plain advances do.
+_DROP_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern", "morx", "mort", "feat")
+
+
+@functools.lru_cache(maxsize=8)
+def _stamp_font_bytes(path: str) -> bytes:
+    from fontTools.ttLib import TTFont
+
+    tt = TTFont(io.BytesIO(_font_bytes(path)))
+    if not any(tag in tt for tag in _DROP_TABLES):
+        return _font_bytes(path)
+    for tag in _DROP_TABLES:
+        if tag in tt:
+            del tt[tag]
+    out = io.BytesIO()
+    tt.save(out)
+    return out.getvalue()
+
+
+@functools.lru_cache(maxsize=8)
+def font_ascent(path: str) -> float:
+    """(hhea ascender + line gap) / units per em: where a word processor puts the first
+    baseline under the top of a line (0.938 for Liberation Sans)."""
+    from fontTools.ttLib import TTFont
+
+    tt = TTFont(io.BytesIO(_font_bytes(path)), lazy=True)
+    hhea = tt["hhea"]
+    return (hhea.ascent + max(0, hhea.lineGap)) / tt["head"].unitsPerEm
+
+
+class ScaledGlyphAccumulator(GlyphAccumulator):
+    """GlyphAccumulator that writes metrics in PDF glyph space (1/1000 em).
+
+    pyHanko 0.38 writes the CIDFont ``/W`` widths and the font descriptor metrics in the
+    font's own units. That is only right for fonts with 1000 units per em (most CFF fonts);
+    TrueType fonts such as Liberation Sans and DejaVu Sans have 2048, and their text comes
+    out stretched to twice its width. Here HarfBuzz shapes at a 1000-unit scale and every
+    width and descriptor metric is scaled to 1000 units.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        upm = self.units_per_em
+        self._upm_factor = 1000.0 / upm
+        if upm != 1000:
+            self.hb_font.scale = (1000, 1000)
+            self.units_per_em = 1000
+            fd = self.cidfont_obj._font_descriptor
+            for key in ("/Ascent", "/Descent", "/CapHeight"):
+                if key in fd:
+                    fd[pdf_name(key)] = generic.NumberObject(round(int(fd[key]) * self._upm_factor))
+            if "/FontBBox" in fd:
+                fd[pdf_name("/FontBBox")] = generic.ArrayObject(
+                    generic.NumberObject(round(int(v) * self._upm_factor)) for v in fd["/FontBBox"]
+                )
+
+    def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
+        try:
+            return self._glyphs[glyph_id]
+        except KeyError:
+            pass
+        cid, width = super()._get_cid_and_width(glyph_id)
+        result = (cid, round(width * self._upm_factor))
+        self._glyphs[glyph_id] = result
+        return result
+
+
+class SharedFont(FontEngineFactory):
+    """Font factory that gives one embedded subset per PDF writer.
+
+    Create one per signing operation: the text fields and the stamp written in the same
+    revision then share a single embedded font subset.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._engines: list[tuple[BasePdfFileWriter, GlyphAccumulator]] = []
+
+    def create_font_engine(self, writer: BasePdfFileWriter, obj_stream=None) -> GlyphAccumulator:
+        for w, eng in self._engines:
+            if w is writer:
+                return eng
+        eng = ScaledGlyphAccumulator(
+            writer=writer,
+            font_handle=io.BytesIO(_stamp_font_bytes(str(self.path))),
+            font_size=10,
+            obj_stream=obj_stream,
+        )
+        self._engines.append((writer, eng))
+        return eng
+
+
+def text_field_style(font: SharedFont, size: int) -> TextBoxStyle:
+    """Style for a filled text field: one line, baseline where the letter's line has it."""
+    ascent = font_ascent(str(font.path))
+    bottom = max(1.0, (1.3 - ascent) * size)
+    return TextBoxStyle(
+        font=font,
+        font_size=size,
+        box_layout_rule=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=layout.Margins(left=0, right=0, top=0, bottom=bottom),
+            inner_content_scaling=layout.InnerScaling.NO_SCALING,
+        ),
+    )
+
+
+# --- text layout helpers ---------------------------------------------------------------
+
+
+class _Writer:
+    """Draws lines of text with one GlyphAccumulator at varying sizes."""
+
+    def __init__(self, engine: GlyphAccumulator) -> None:
+        self.engine = engine
+
+    def width(self, text: str, size: float) -> float:
+        if not text:
+            return 0.0
+        self.engine.font_size = size
+        return self.engine.shape(text, with_actual_text=False).x_advance * size
+
+    def wrap(self, text: str, size: float, max_width: float) -> list[str]:
+        words = text.split()
+        if not words:
+            return [""]
+        lines: list[str] = []
+        current = words[0]
+        for w in words[1:]:
+            trial = f"{current} {w}"
+            if self.width(trial, size) <= max_width:
+                current = trial
+            else:
+                lines.append(current)
+                current = w
+        lines.append(current)
+        return lines
+
+    def clip(self, text: str, size: float, max_width: float) -> str:
+        if self.width(text, size) <= max_width:
+            return text
+        while text and self.width(text + "…", size) > max_width:
+            text = text[:-1]
+        return text.rstrip() + "…"
+
+    def line(self, text: str, size: float, x: float, y: float) -> bytes:
+        self.engine.font_size = size
+        ops = self.engine.shape(text).graphics_ops
+        return b"BT /F1 %g Tf 1 0 0 1 %g %g Tm %s ET" % (size, x, y, ops)
+
+
+def _qr_xobject(writer: BasePdfFileWriter, data: str):
+    import qrcode
+    from pyhanko.pdf_utils.qr import PdfStreamQRImage
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=1)
+    qr.add_data(data)
+    qr.make()
+    img = qr.make_image(image_factory=PdfStreamQRImage)
+    stream = img.render_command_stream()
+    size = (qr.modules_count + 2 * qr.border) * qr.box_size
+    xobj = init_xobject_dictionary(stream, size, size)
+    xobj.compress()
+    return writer.add_object(xobj), size
+
+
+# --- TTE stamp ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TteStampStyle(BaseStampStyle):
+    """QR code on the left; signer block and footer wording on the right."""
+
+    font: SharedFont | None = None
+    url: str = ""
+    heading: str = "Ditandatangani secara elektronik oleh:"
+    jabatan: str = ""
+    name: str = ""
+    nip: str = ""
+    footer: str = ""
+    border_width: int = 0
+    max_size: float = 8.0
+    footer_ratio: float = 0.72
+
+    def create_stamp(self, writer, box: layout.BoxConstraints, text_params: dict) -> BaseStamp:
+        return _TteStamp(writer, self, box)
+
+
+class _TteStamp(BaseStamp):
+    style: TteStampStyle
+
+    def _render_inner_content(self):
+        st = self.style
+        assert st.font is not None
+        w, h = self.box.width, self.box.height
+        pad = 3.0
+        eng = st.font.create_font_engine(self.writer)
+        tw = _Writer(eng)
+        self.set_resource(ResourceType.FONT, pdf_name("/F1"), eng.as_resource())
+        cmds: list[bytes] = []
+
+        qr_size = max(10.0, min(h - 2 * pad, w * 0.4))
+        qr_ref, natural = _qr_xobject(self.writer, st.url)
+        self.set_resource(ResourceType.XOBJECT, pdf_name("/QR"), qr_ref)
+        scale = qr_size / natural
+        qr_y = (h - qr_size) / 2
+        cmds.append(b"q %g 0 0 %g %g %g cm /QR Do Q" % (scale, scale, pad, qr_y))
+
+        x0 = pad + qr_size + 5
+        avail_w = max(20.0, w - x0 - pad)
+        avail_h = h - 2 * pad
+        size = st.max_size
+        while True:
+            fsize = size * st.footer_ratio
+            main = tw.wrap(st.heading, size, avail_w)
+            main += tw.wrap(st.jabatan, size, avail_w) if st.jabatan else []
+            main += tw.wrap(st.name, size, avail_w)
+            if st.nip:
+                main += [tw.clip(f"NIP. {st.nip}", size, avail_w)]
+            foot = tw.wrap(st.footer, fsize, avail_w) if st.footer else []
+            lead, flead = size * 1.18, fsize * 1.18
+            total = len(main) * lead + (len(foot) * flead + fsize * 0.6 if foot else 0)
+            if total <= avail_h or size <= 4.0:
+                break
+            size = max(4.0, size * 0.92)
+
+        y = h - pad - (avail_h - total) / 2  # vertically centred block
+        cmds.append(b"0 g")
+        for line in main:
+            y -= lead
+            cmds.append(tw.line(line, size, x0, y + (lead - size) * 0.6))
+        if foot:
+            y -= fsize * 0.6
+            cmds.append(b"0.25 g")
+            for line in foot:
+                y -= flead
+                cmds.append(tw.line(line, fsize, x0, y + (flead - fsize) * 0.6))
+        return [b"q"] + cmds + [b"Q"]
+
+
+# --- visible paraf -------------------------------------------------------------------------
+
+_WIB_ZONES = {7: "WIB", 8: "WITA", 9: "WIT"}
+
+
+def format_when(when: datetime) -> str:
+    """21-11-2026 14.05 WIB (zone name for Indonesian offsets, else +hh:mm)."""
+    text = when.strftime("%d-%m-%Y %H.%M")
+    off = when.utcoffset()
+    if off is not None:
+        hours = off / timedelta(hours=1)
+        if hours in _WIB_ZONES:
+            text += f" {_WIB_ZONES[int(hours)]}"
+        else:
+            text += " " + when.strftime("%z")
+    return text
+
+
+@dataclass(frozen=True)
+class ParafStampStyle(BaseStampStyle):
+    font: SharedFont | None = None
+    jabatan: str = ""
+    name: str = ""
+    when: str = ""
+    border_width: int = 1
+    border_color: tuple = (0.45, 0.45, 0.45)
+
+    def create_stamp(self, writer, box: layout.BoxConstraints, text_params: dict) -> BaseStamp:
+        return _ParafStamp(writer, self, box)
+
+
+class _ParafStamp(BaseStamp):
+    style: ParafStampStyle
+
+    def _render_inner_content(self):
+        st = self.style
+        assert st.font is not None
+        w, h = self.box.width, self.box.height
+        eng = st.font.create_font_engine(self.writer)
+        tw = _Writer(eng)
+        self.set_resource(ResourceType.FONT, pdf_name("/F1"), eng.as_resource())
+        pad = 3.0
+        avail = w - 2 * pad
+        size = min(7.0, (h - 2 * pad) / 4 / 1.15)
+        lines = [
+            "Paraf",
+            tw.clip(st.jabatan, size, avail),
+            tw.clip(st.name, size, avail),
+            st.when,
+        ]
+        lead = size * 1.15
+        y = h - pad
+        cmds = [b"q 0 g"]
+        for line in lines:
+            y -= lead
+            if line:
+                cmds.append(tw.line(line, size, pad, y + (lead - size) * 0.5))
+        cmds.append(b"Q")
+        return cmds
+
+
+def tte_style(font: SharedFont, signatory: Signatory, settings: StampSettings, url: str) -> TteStampStyle:
+    return TteStampStyle(
+        font=font, url=url, jabatan=signatory.jabatan, name=signatory.name,
+        nip=signatory.nip, footer=settings.footer,
+    )
+
+
+def paraf_style(font: SharedFont, signatory: Signatory, when: datetime) -> ParafStampStyle:
+    return ParafStampStyle(
+        font=font, jabatan=signatory.jabatan, name=signatory.name, when=format_when(when)
+    )
+
+
+__all__ = [
+    "DEFAULT_FOOTER",
+    "FontNotFound",
+    "ParafStampStyle",
+    "SharedFont",
+    "StampSettings",
+    "TteStampStyle",
+    "find_font",
+    "format_when",
+    "paraf_style",
+    "text_field_style",
+    "tte_style",
+]

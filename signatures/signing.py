@@ -1,0 +1,629 @@
+"""Prepare a letter PDF for its route, then add paraf and TTE signatures.
+
+* :func:`prepare` adds, in one incremental update, the empty text fields ``naskah_nomor``
+  and ``naskah_tanggal`` and one signature field per route step, placed at the PDF's named
+  destinations (LibreOffice exports the template's Word bookmarks as named destinations).
+* :func:`sign_paraf` signs one paraf field (approval signature locking its own field).
+* :func:`sign_tte` fills number and date and signs the TTE field with a visible stamp in the
+  same revision; the TTE field's lock forbids every later change.
+
+Each signing call ends with a validation gate: the output is re-read, every signature in it
+must be cryptographically intact, the new signature must cover the whole file and carry the
+expected signer's certificate. Otherwise :class:`SigningFailed` is raised and nothing is
+returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from asn1crypto import x509
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.content import RawContent
+from pyhanko.pdf_utils.form_tools import populate_static_text_field
+from pyhanko.pdf_utils.generic import pdf_name, pdf_string
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.fields import (
+    FieldMDPAction,
+    FieldMDPSpec,
+    MDPPerm,
+    SigFieldSpec,
+    SigSeedSubFilter,
+    append_signature_field,
+    enumerate_sig_fields,
+)
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.validation.generic_cms import validate_sig_integrity
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+from .appearance import (
+    SharedFont,
+    StampSettings,
+    find_font,
+    paraf_style,
+    text_field_style,
+    tte_style,
+)
+from .errors import (
+    NotANaskahDocument,
+    NotAPdf,
+    OutOfOrder,
+    RouteMismatch,
+    SignatureError,
+    SigningFailed,
+    WrongSigner,
+)
+from .keys import KeySource
+from .route import Route, RouteStep, Signatory, nip_digits, parse_field_name
+
+NOMOR_FIELD = "naskah_nomor"
+TANGGAL_FIELD = "naskah_tanggal"
+DEST_NOMOR = "naskah_nomor"
+DEST_TANGGAL = "naskah_tanggal"
+DEST_TTD = "naskah_ttd"
+DEST_PARAF = "naskah_paraf"
+
+TTE_BOX = (250.0, 90.0)
+PARAF_BOX = (110.0, 40.0)
+PARAF_GAP = 6.0
+PAGE_MARGIN = 18.0
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _looks_like_pdf(pdf: bytes) -> bool:
+    return isinstance(pdf, (bytes, bytearray, memoryview)) and b"%PDF-" in bytes(pdf[:1024])
+
+
+def read_pdf(pdf: bytes) -> PdfFileReader:
+    """A pyHanko reader on ``pdf``; NotAPdf for garbage or truncated input."""
+    if not _looks_like_pdf(pdf):
+        raise NotAPdf("not a PDF file (no %PDF- header)")
+    if b"%%EOF" not in bytes(pdf[-1024:]):
+        raise NotAPdf("the PDF is truncated (no %%EOF marker at the end)")
+    try:
+        r = PdfFileReader(io.BytesIO(bytes(pdf)))
+        r.root  # noqa: B018 - force parsing of the trailer and catalog
+        r.root["/Pages"]
+        if r.encrypted:
+            raise NotAPdf("encrypted PDFs are not supported")
+    except NotAPdf:
+        raise
+    except Exception as e:  # pyHanko raises several kinds on broken files
+        raise NotAPdf(f"the PDF cannot be read: {e}") from e
+    return r
+
+
+def signature_fields(r: PdfFileReader) -> dict[str, bool]:
+    """Signature field name -> signed?"""
+    out: dict[str, bool] = {}
+    try:
+        for name, value, _ref in enumerate_sig_fields(r, filled_status=None):
+            out[name] = value is not None
+    except KeyError:
+        pass
+    return out
+
+
+def _check_route_fields(route: Route, fields: dict[str, bool]) -> None:
+    naskah = {n for n in fields if parse_field_name(n) is not None}
+    if not naskah:
+        raise NotANaskahDocument(
+            "the PDF has no Naskah signature fields (run prepare() on it first)"
+        )
+    expected = set(route.field_names())
+    if naskah != expected:
+        missing = sorted(expected - naskah)
+        extra = sorted(naskah - expected)
+        raise RouteMismatch(
+            "the route does not match the PDF's signature fields"
+            + (f"; not in the PDF: {', '.join(missing)}" if missing else "")
+            + (f"; not in the route: {', '.join(extra)}" if extra else "")
+        )
+
+
+# --- named destinations ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Anchor:
+    page: int
+    left: float
+    top: float
+
+
+@dataclass(frozen=True)
+class PageBox:
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+
+def _dest_variants(name: str) -> set[str]:
+    # LibreOffice writes "naskah_nomor" as the name "naskah5Fnomor" (hex of '_' without '#')
+    return {name, name.replace("_", "5F"), name.replace("_", "#5F"), name.replace("_", "#5f")}
+
+
+def read_layout(pdf: bytes) -> tuple[dict[str, Anchor], list[PageBox]]:
+    """Named destinations of interest and the page boxes (crop boxes), via pypdf."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(bytes(pdf)), strict=False)
+        pages = []
+        for p in reader.pages:
+            cb = p.cropbox
+            pages.append(PageBox(float(cb.left), float(cb.bottom), float(cb.right), float(cb.top)))
+        raw = reader.named_destinations
+    except Exception as e:
+        raise NotAPdf(f"the PDF cannot be read: {e}") from e
+    by_name = {str(k).lstrip("/"): v for k, v in raw.items()}
+    anchors: dict[str, Anchor] = {}
+    for wanted in (DEST_NOMOR, DEST_TANGGAL, DEST_TTD, DEST_PARAF):
+        for variant in _dest_variants(wanted):
+            dest = by_name.get(variant)
+            if dest is None:
+                continue
+            try:
+                page = reader.get_destination_page_number(dest)
+            except Exception:
+                continue
+            if page is None or page < 0 or page >= len(pages):
+                continue
+            pb = pages[page]
+            left = dest.left if dest.left is not None else pb.left + 72
+            top = dest.top if dest.top is not None else pb.top - 72
+            anchors[wanted] = Anchor(page, float(left), float(top))
+            break
+    return anchors, pages
+
+
+def _clamp_box(pb: PageBox, left: float, top: float, w: float, h: float) -> tuple[float, ...]:
+    w = min(w, pb.right - pb.left - 2 * PAGE_MARGIN)
+    h = min(h, pb.top - pb.bottom - 2 * PAGE_MARGIN)
+    left = max(pb.left + PAGE_MARGIN, min(left, pb.right - PAGE_MARGIN - w))
+    top = min(pb.top - PAGE_MARGIN, max(top, pb.bottom + PAGE_MARGIN + h))
+    return (round(left, 2), round(top - h, 2), round(left + w, 2), round(top, 2))
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    name: str
+    page: int
+    box: tuple[float, float, float, float] | None
+
+
+def plan_layout(
+    anchors: dict[str, Anchor], pages: list[PageBox], route: Route, settings: StampSettings
+) -> tuple[list[FieldPlan], list[FieldPlan]]:
+    """(text fields, signature fields in route order) with their pages and boxes."""
+    last = len(pages) - 1
+    text: list[FieldPlan] = []
+    size = settings.field_font_size
+    for dest, fname in ((DEST_NOMOR, NOMOR_FIELD), (DEST_TANGGAL, TANGGAL_FIELD)):
+        a = anchors.get(dest)
+        if a is None:
+            continue
+        pb = pages[a.page]
+        width = max(60.0, min(300.0, pb.right - PAGE_MARGIN - a.left))
+        height = round(size * 1.3, 2)
+        text.append(FieldPlan(fname, a.page, _clamp_box(pb, a.left, a.top, width, height)))
+
+    tw, th = TTE_BOX
+    a = anchors.get(DEST_TTD)
+    if a is not None:
+        tte_page = a.page
+        tte_box = _clamp_box(pages[a.page], a.left, a.top, tw, th)
+    else:  # bottom right of the last page
+        pb = pages[last]
+        tte_page = last
+        tte_box = _clamp_box(pb, pb.right - 36 - tw, pb.bottom + 72 + th, tw, th)
+
+    sigs: list[FieldPlan] = []
+    pw, ph = PARAF_BOX
+    pa = anchors.get(DEST_PARAF)
+    if pa is not None:
+        p_page, x, top = pa.page, pa.left, pa.top
+    else:  # a row under the TTE box
+        p_page, x, top = tte_page, tte_box[0], tte_box[1] - PARAF_GAP
+    pb = pages[p_page]
+    x0 = x
+    for i, step in enumerate(route.steps):
+        name = route.field_name(i)
+        if step.kind == "tte":
+            sigs.append(FieldPlan(name, tte_page, tte_box))
+        elif settings.paraf_visible:
+            if x + pw > pb.right - PAGE_MARGIN:
+                x, top = x0, top - ph - PARAF_GAP
+            sigs.append(FieldPlan(name, p_page, _clamp_box(pb, x, top, pw, ph)))
+            x += pw + PARAF_GAP
+        else:
+            sigs.append(FieldPlan(name, p_page, None))
+    return text, sigs
+
+
+# --- prepare -------------------------------------------------------------------------------
+
+
+def _acroform_fields(w: IncrementalPdfFileWriter):
+    root = w.root
+    try:
+        form = root["/AcroForm"]
+    except KeyError:
+        form = generic.DictionaryObject({pdf_name("/Fields"): generic.ArrayObject()})
+        root[pdf_name("/AcroForm")] = w.add_object(form)
+        w.update_root()
+        return form["/Fields"], False
+    try:
+        fields = form["/Fields"]
+    except KeyError:
+        fields = form[pdf_name("/Fields")] = generic.ArrayObject()
+    return fields, True
+
+
+def _add_text_field(w: IncrementalPdfFileWriter, plan: FieldPlan) -> None:
+    page_ref = w.find_page_for_modification(plan.page)[0]
+    llx, lly, urx, ury = plan.box
+    ap = RawContent(b"", box=BoxConstraints(width=urx - llx, height=ury - lly)).as_form_xobject()
+    field = generic.DictionaryObject(
+        {
+            pdf_name("/FT"): pdf_name("/Tx"),
+            pdf_name("/T"): pdf_string(plan.name),
+            pdf_name("/TU"): pdf_string(
+                "Nomor naskah" if plan.name == NOMOR_FIELD else "Tanggal naskah"
+            ),
+            # read-only: only Naskah fills it (at TTE time, with its own appearance)
+            pdf_name("/Ff"): generic.NumberObject(1),
+            pdf_name("/Type"): pdf_name("/Annot"),
+            pdf_name("/Subtype"): pdf_name("/Widget"),
+            pdf_name("/F"): generic.NumberObject(4),  # print (PDF/A)
+            pdf_name("/Rect"): generic.ArrayObject(
+                [generic.FloatObject(v) for v in plan.box]
+            ),
+            pdf_name("/P"): page_ref,
+            pdf_name("/AP"): generic.DictionaryObject({pdf_name("/N"): w.add_object(ap)}),
+        }
+    )
+    ref = w.add_object(field)
+    fields, existed = _acroform_fields(w)
+    fields.append(ref)
+    if existed:
+        w.update_container(fields)
+    w.register_annotation(page_ref, ref)
+
+
+def prepare(pdf: bytes, route: Route, settings: StampSettings) -> bytes:
+    """Add the route's signature fields and the empty number/date fields (one revision)."""
+    r = read_pdf(pdf)
+    existing = signature_fields(r)
+    if any(parse_field_name(n) for n in existing):
+        raise SignatureError("the PDF already has Naskah signature fields (prepared before)")
+    anchors, pages = read_layout(pdf)
+    if not pages:
+        raise NotAPdf("the PDF has no pages")
+    text_plans, sig_plans = plan_layout(anchors, pages, route, settings)
+    w = IncrementalPdfFileWriter.from_reader(r)
+    for plan, step in zip(sig_plans, route.steps, strict=True):
+        s = step.signatory
+        if step.kind == "paraf":
+            lock = FieldMDPSpec(FieldMDPAction.INCLUDE, [plan.name])
+            docmdp = None
+            label = f"Paraf {s.jabatan} ({s.name})"
+        else:
+            lock = FieldMDPSpec(FieldMDPAction.ALL)
+            docmdp = MDPPerm.NO_CHANGES
+            label = f"Tanda tangan elektronik {s.jabatan} ({s.name})"
+        append_signature_field(
+            w,
+            SigFieldSpec(
+                sig_field_name=plan.name,
+                on_page=plan.page,
+                box=plan.box,
+                field_mdp_spec=lock,
+                doc_mdp_update_value=docmdp,
+                readable_field_name=label,
+            ),
+        )
+    existing_text = _text_field_names(r)
+    for plan in text_plans:
+        if plan.name in existing_text:
+            continue
+        _add_text_field(w, plan)
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+def _text_field_names(r: PdfFileReader) -> set[str]:
+    try:
+        fields = r.root["/AcroForm"]["/Fields"]
+    except KeyError:
+        return set()
+    names = set()
+    for ref in fields:
+        f = ref.get_object()
+        if f.get("/FT") == "/Tx" and "/T" in f:
+            names.add(str(f["/T"]))
+    return names
+
+
+# --- signing -------------------------------------------------------------------------------
+
+
+def _subject_value(cert: x509.Certificate, key: str) -> str:
+    try:
+        v = cert.subject.native.get(key)
+    except Exception:
+        return ""
+    if isinstance(v, list):
+        v = v[0] if v else ""
+    return str(v or "")
+
+
+def certificate_nip(cert: x509.Certificate) -> str:
+    """NIP digits from the subject serialNumber (demo PKI and BSrE put the NIP there)."""
+    return nip_digits(_subject_value(cert, "serial_number"))
+
+
+def certificate_name(cert: x509.Certificate) -> str:
+    return _subject_value(cert, "common_name")
+
+
+def _check_signer(cert: x509.Certificate, signatory: Signatory) -> None:
+    have = certificate_nip(cert)
+    want = signatory.nip_digits
+    if not want or have != want:
+        raise WrongSigner(
+            f"the key belongs to {certificate_name(cert) or 'an unknown holder'} "
+            f"(NIP {have or 'none'}), not to {signatory.name} (NIP {want or 'none'})"
+        )
+
+
+def estimate_bytes_reserved(key: KeySource) -> int:
+    """Room for the CMS container without pyHanko's dry-run signature.
+
+    pyHanko counts ``bytes_reserved`` in hex digits (two per DER byte).
+    """
+    signer = key.signer()
+    certs = [key.certificate]
+    try:
+        certs += list(signer.cert_registry)
+    except Exception:
+        pass
+    cert_bytes = sum(len(c.dump()) for c in certs)
+    key_bytes = key.certificate.public_key.bit_size // 8
+    der = cert_bytes + 2 * key_bytes + 2048
+    return ((2 * der + 1023) // 1024) * 1024
+
+
+def _aware(when: datetime | None) -> datetime:
+    if when is None:
+        return datetime.now().astimezone()
+    if when.tzinfo is None:
+        return when.astimezone()
+    return when
+
+
+async def _async_sign(w, pdf_signer: PdfSigner, when: datetime, bytes_reserved: int) -> bytes:
+    session = pdf_signer.init_signing_session(w, existing_fields_only=True)
+    session.system_time = when
+    validation_info = await session.perform_presign_validation(w)
+    tbs = session.prepare_tbs_document(
+        validation_info=validation_info, bytes_reserved=bytes_reserved
+    )
+    prepared, output = tbs.digest_tbs_document()
+    post = await tbs.perform_signature(
+        document_digest=prepared.document_digest,
+        pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=when),
+    )
+    await post.post_signature_processing(output)
+    return bytes(output.getbuffer())
+
+
+def run_coroutine(coro):
+    """asyncio.run(), also when called from a thread that already runs an event loop
+    (e.g. inside an async web handler): then the coroutine runs in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def _run_signing(
+    w, meta: PdfSignatureMetadata, key: KeySource, style, when: datetime
+) -> bytes:
+    pdf_signer = PdfSigner(meta, key.signer(), stamp_style=style)
+    try:
+        return run_coroutine(_async_sign(w, pdf_signer, when, estimate_bytes_reserved(key)))
+    except SigningError as e:
+        raise SigningFailed(f"pyHanko could not sign {meta.field_name}: {e}") from e
+    except SignatureError:
+        raise
+    except Exception as e:
+        raise SigningFailed(f"signing {meta.field_name} failed: {e}") from e
+
+
+def _reason(step: RouteStep) -> str:
+    s = step.signatory
+    if step.kind == "paraf":
+        return f"Paraf oleh {s.jabatan} ({s.name} - NIP. {s.nip})"
+    return f"Ditandatangani secara elektronik oleh {s.jabatan} ({s.name} - NIP. {s.nip})"
+
+
+def _prepare_step(pdf: bytes, route: Route, index: int, key: KeySource):
+    r = read_pdf(pdf)
+    fields = signature_fields(r)
+    _check_route_fields(route, fields)
+    signed = [n for n, done in fields.items() if done]
+    nxt = route.next_index(signed)
+    name = route.field_name(index)
+    if fields.get(name):
+        raise OutOfOrder(f"{name} is already signed")
+    if nxt != index:
+        assert nxt is not None
+        raise OutOfOrder(
+            f"{name} cannot be signed yet: {route.field_name(nxt)} (step {nxt + 1} of "
+            f"{len(route.steps)}) is not signed"
+        )
+    step = route.steps[index]
+    _check_signer(key.certificate, step.signatory)
+    return r, step, name
+
+
+def sign_paraf(
+    pdf: bytes,
+    route: Route,
+    index: int,
+    key: KeySource,
+    settings: StampSettings,
+    *,
+    when: datetime | None = None,
+) -> bytes:
+    """Sign the paraf of route step ``index`` (0-based: step 0 is ``Paraf_1_<id>``)."""
+    if not 0 <= index < len(route.steps):
+        raise IndexError(f"the route has {len(route.steps)} steps, no step {index}")
+    if route.steps[index].kind != "paraf":
+        raise ValueError(f"step {index} of the route is the TTE; use sign_tte()")
+    r, step, name = _prepare_step(pdf, route, index, key)
+    when = _aware(when)
+    w = IncrementalPdfFileWriter.from_reader(r)
+    style = None
+    if settings.paraf_visible:
+        style = paraf_style(SharedFont(find_font(settings)), step.signatory, when)
+    meta = PdfSignatureMetadata(
+        field_name=name,
+        reason=_reason(step),
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    out = _run_signing(w, meta, key, style or paraf_style(None, step.signatory, when), when)
+    validation_gate(out, name, key.certificate)
+    return out
+
+
+def sign_tte(
+    pdf: bytes,
+    route: Route,
+    key: KeySource,
+    settings: StampSettings,
+    *,
+    nomor: str,
+    tanggal: str,
+    verification_ref: str,
+    when: datetime | None = None,
+) -> bytes:
+    """Fill number and date and sign the TTE with its visible stamp, in one revision."""
+    if not nomor.strip():
+        raise ValueError("nomor is empty")
+    index = route.tte_index
+    r, step, name = _prepare_step(pdf, route, index, key)
+    when = _aware(when)
+    w = IncrementalPdfFileWriter.from_reader(r)
+    font = SharedFont(find_font(settings))
+    fstyle = text_field_style(font, settings.field_font_size)
+    existing_text = _text_field_names(r)
+    try:
+        for fname, value in ((NOMOR_FIELD, nomor), (TANGGAL_FIELD, tanggal)):
+            if fname in existing_text:
+                populate_static_text_field(w, fname, fstyle, value)
+    except Exception as e:
+        raise SigningFailed(f"cannot fill the number/date fields: {e}") from e
+    meta = PdfSignatureMetadata(
+        field_name=name,
+        reason=_reason(step),
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        docmdp_permissions=MDPPerm.NO_CHANGES,
+    )
+    style = tte_style(font, step.signatory, settings, settings.verification_url(verification_ref))
+    out = _run_signing(w, meta, key, style, when)
+    validation_gate(out, name, key.certificate)
+    return out
+
+
+# --- validation gate --------------------------------------------------------------------
+
+
+def validation_gate(pdf: bytes, new_field: str, expected_cert: x509.Certificate) -> None:
+    """The gate after each signature (raises SigningFailed).
+
+    Every signature is cryptographically intact; changes after each earlier signature are
+    form filling/signing only (pyHanko difference analysis, lock policies respected); the
+    newest signature is in ``new_field``, carries ``expected_cert`` and covers the whole file.
+    """
+    try:
+        r = PdfFileReader(io.BytesIO(pdf))
+        sigs: list[EmbeddedPdfSignature] = list(r.embedded_regular_signatures)
+    except Exception as e:
+        raise SigningFailed(f"the signed PDF cannot be read back: {e}") from e
+    if not sigs:
+        raise SigningFailed("the signed PDF has no signatures")
+    for s in sigs:
+        try:
+            intact, valid = validate_sig_integrity(
+                s.signer_info, s.signer_cert, "data", s.compute_digest()
+            )
+        except Exception as e:
+            raise SigningFailed(f"signature {s.field_name} cannot be checked: {e}") from e
+        if not (intact and valid):
+            raise SigningFailed(f"signature {s.field_name} is not intact after signing")
+        if s is not sigs[-1]:
+            # earlier signatures: what came after them must be form filling and signing only
+            try:
+                s.compute_integrity_info()
+                info = s.summarise_integrity_info()
+            except Exception as e:
+                raise SigningFailed(
+                    f"changes after signature {s.field_name} cannot be analysed: {e}"
+                ) from e
+            diff = info.get("diff_result")
+            level = getattr(diff, "modification_level", None)
+            if info.get("docmdp_ok") is False or level is None or level > ModificationLevel.FORM_FILLING:
+                raise SigningFailed(
+                    f"the new revision would invalidate {s.field_name} "
+                    f"(changes: {level.name if level is not None else diff})"
+                )
+    newest = sigs[-1]
+    if newest.field_name != new_field:
+        raise SigningFailed(
+            f"the newest signature is in {newest.field_name}, expected {new_field}"
+        )
+    if newest.signer_cert.sha256 != expected_cert.sha256:
+        raise SigningFailed(f"signature {new_field} does not carry the signer's certificate")
+    if newest.evaluate_signature_coverage() != SignatureCoverageLevel.ENTIRE_FILE:
+        raise SigningFailed(f"signature {new_field} does not cover the whole file")
+
+
+def signed_field_names(pdf: bytes) -> list[str]:
+    """Names of the signed signature fields (any order)."""
+    return [n for n, done in signature_fields(read_pdf(pdf)).items() if done]
+
+
+__all__: Iterable[str] = [
+    "prepare",
+    "sign_paraf",
+    "sign_tte",
+    "read_layout",
+    "plan_layout",
+    "validation_gate",
+    "estimate_bytes_reserved",
+    "signed_field_names",
+    "certificate_nip",
+    "certificate_name",
+]
