@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from docx.image.exceptions import UnrecognizedImageError
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from markupsafe import Markup
@@ -52,7 +53,6 @@ UNCHECKED = "\u2610"  # ☐
 # XML 1.0 forbids C0 controls other than tab, LF, CR; surrogates; U+FFFE and U+FFFF.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
-_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 # Numeric references for characters docxtpl's post-processing would act on.
 _XML_ESCAPES = {
     ord("&"): "&amp;",
@@ -85,16 +85,16 @@ def _escape_line(text: str) -> Markup:
 class Paragraf:
     """Multi-line text that keeps its line breaks, still escaped.
 
-    A blank line starts a new paragraph (with the paragraph style of the template's paragraph);
-    a single line break becomes a line break. docxtpl expands ``\\a`` and ``\\n`` after rendering
-    (``resolve_listing``); user text can carry neither (see ``clean_text``), so only ours expand.
+    Each line becomes a paragraph with the paragraph style of the template's paragraph (so a
+    justified, indented body stays justified and indented; a soft line break would stretch the
+    line before it in justified text); blank lines only separate paragraphs. docxtpl expands
+    ``\\a`` after rendering (``resolve_listing``); user text cannot carry one (see ``clean_text``).
     """
 
     def __init__(self, text: Any) -> None:
-        text = clean_text(_plain(text)).strip("\n")
-        text = text.replace("\t", " ")
-        parts = _BLANK_LINES.split(text)
-        self.xml = "\a".join(_escape(part) for part in parts)
+        text = clean_text(_plain(text)).replace("\t", " ")
+        lines = [line.rstrip() for line in text.split("\n")]
+        self.xml = "\a".join(_escape(line) for line in lines if line.strip())
 
     def __html__(self) -> str:
         return self.xml
@@ -113,9 +113,22 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+# Markup made by Jinja itself (``"Sdr. " ~ name``, ``|join``, ``|replace`` escape their parts with
+# markupsafe, which leaves control characters and braces alone). BEL stays: it is the paragraph
+# separator of an escaped Paragraf (markupsafe keeps ``__html__`` output as is).
+_ILLEGAL_IN_MARKUP = re.compile("[\x00-\x06\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _clean_markup(value: Markup) -> Markup:
+    text = _ILLEGAL_IN_MARKUP.sub("", str(value))
+    return Markup(text.replace("{", "&#123;").replace("}", "&#125;"))
+
+
 def _finalize(value: Any) -> Any:
     """Every ``{{ ... }}`` goes through here before it is written into the XML."""
-    if isinstance(value, (Markup, Paragraf, InlineImage)):
+    if isinstance(value, Markup):
+        return _clean_markup(value)
+    if isinstance(value, (Paragraf, InlineImage)):
         return value
     if isinstance(value, jinja2.Undefined):
         return value  # StrictUndefined raises when printed
@@ -293,4 +306,13 @@ def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
         ) from None
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{template.name}: {exc}{_context_lines(exc)}") from None
+    except UnrecognizedImageError:
+        raise TemplateError(
+            f"{template.name}: logo kantor (office.logo) bukan gambar yang dikenali (PNG/JPEG)"
+        ) from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        # an expression in the template failed on the data (a date filter given a list, ...)
+        raise TemplateError(
+            f"{template.name}: ekspresi template gagal: {type(exc).__name__}: {exc}"
+        ) from None
     return out.getvalue()
