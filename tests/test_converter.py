@@ -1,0 +1,395 @@
+"""The warm LibreOffice converter, against the real LibreOffice (no mocks).
+
+Needs soffice.bin, python3-uno for the system Python, poppler-utils (pdffonts) and qpdf; the
+module is skipped when LibreOffice is missing.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import docx
+import pytest
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from pypdf import PdfReader
+
+from correspondence.converter import (
+    Converter,
+    _lo_socket_paths,
+    find_soffice,
+    find_uno_python,
+    lo_destination_name,
+)
+from correspondence.errors import ConversionError, LibreOfficeMissing
+
+try:
+    find_uno_python(None, find_soffice())
+except LibreOfficeMissing as exc:  # pragma: no cover - machine without LibreOffice
+    pytest.skip(f"LibreOffice not available: {exc}", allow_module_level=True)
+
+
+# -- documents ----------------------------------------------------------------------------
+
+
+def _bookmark(paragraph, name: str, bid: int) -> None:
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(bid))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(bid))
+    paragraph._p.append(start)
+    paragraph._p.append(end)
+
+
+def make_letter(extra_paragraphs: int = 0, marker: str = "") -> bytes:
+    d = docx.Document()
+    head = d.add_paragraph()
+    r = head.add_run("PEMERINTAH KOTA CONTOH")
+    r.font.name, r.font.size, r.bold = "Arial", Pt(14), True
+    p = d.add_paragraph()
+    r = p.add_run("Nomor : ")
+    r.font.name = "Arial"
+    _bookmark(p, "naskah_nomor", 1)
+    body = d.add_paragraph()
+    r = body.add_run(f"Dengan hormat, menindaklanjuti pengaduan Saudara {marker}.")
+    r.font.name = "Times New Roman"
+    for i in range(extra_paragraphs):
+        q = d.add_paragraph(f"Paragraf {i}: " + "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 6)
+        q.runs[0].font.name = "Times New Roman"
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+LETTER = make_letter()
+BIG = make_letter(extra_paragraphs=2500)  # ~100 pages: a conversion that takes a while
+
+
+# -- checks ---------------------------------------------------------------------------------
+
+PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+
+
+def pdfa_id(pdf: bytes) -> tuple[str | None, str | None]:
+    reader = PdfReader(io.BytesIO(pdf))
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    root = ET.fromstring(xmp)
+    found: dict[str, str] = {}
+    for el in root.iter():
+        for key in ("part", "conformance"):
+            if el.tag == f"{{{PDFAID}}}{key}" and el.text:
+                found[key] = el.text.strip()
+            if f"{{{PDFAID}}}{key}" in el.attrib:
+                found[key] = el.attrib[f"{{{PDFAID}}}{key}"].strip()
+    return found.get("part"), found.get("conformance")
+
+
+def pdffonts(path: Path) -> list[tuple[str, str]]:
+    out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines()[2:]:
+        tokens = line.split()
+        if len(tokens) >= 6:
+            rows.append((tokens[0], tokens[-5]))  # name, emb
+    return rows
+
+
+def alive(pid: int) -> bool:
+    """True if ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state != "Z"
+
+
+def cmdlines_containing(needle: str) -> list[int]:
+    hits = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if needle.encode() in f.read():
+                    hits.append(int(entry))
+        except OSError:
+            continue
+    return hits
+
+
+def wait_for_job(conv: Converter, timeout: float = 20.0) -> None:
+    """Block until a conversion of ``conv`` is in progress (its input file exists)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        slot = conv.slot
+        if slot is not None and any((slot / "jobs").glob("*.docx")):
+            return
+        time.sleep(0.005)
+    raise AssertionError("no conversion started")
+
+
+def convert_in_thread(conv: Converter, data: bytes) -> tuple[threading.Thread, dict]:
+    result: dict = {}
+
+    def run() -> None:
+        try:
+            result["pdf"] = conv.convert(data)
+        except BaseException as exc:  # reported by the test
+            result["error"] = exc
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, result
+
+
+# -- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("converter")
+
+
+@pytest.fixture(scope="module")
+def conv(workdir):
+    c = Converter(workdir, timeout=30)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def letter_pdf(conv, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("pdf") / "letter.pdf"
+    out.write_bytes(conv.convert(LETTER))
+    return out
+
+
+# -- the PDF ----------------------------------------------------------------------------------
+
+
+def test_result_is_pdfa_2b(letter_pdf):
+    pdf = letter_pdf.read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    assert pdfa_id(pdf) == ("2", "B")
+
+
+def test_all_fonts_embedded(letter_pdf):
+    fonts = pdffonts(letter_pdf)
+    assert len(fonts) >= 2  # Arial and Times New Roman (Liberation Sans/Serif stand in)
+    assert all(emb == "yes" for _, emb in fonts), fonts
+
+
+def test_qpdf_check_passes(letter_pdf):
+    r = subprocess.run(["qpdf", "--check", str(letter_pdf)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_bookmark_is_named_destination(letter_pdf):
+    reader = PdfReader(str(letter_pdf))
+    dests = reader.named_destinations
+    assert "/naskah_nomor" in dests, sorted(dests)
+    dest = dests["/naskah_nomor"]
+    assert reader.get_destination_page_number(dest) == 0
+    # same place as LibreOffice's own (mangled) name for it
+    mangled = dests["/" + lo_destination_name("naskah_nomor")]
+    assert (dest.left, dest.top) == (mangled.left, mangled.top)
+    assert float(dest.top) > 600  # near the top of the page
+
+
+def test_lo_destination_name():
+    assert lo_destination_name("naskah_nomor") == "naskah5Fnomor"
+    assert lo_destination_name("a-b.c d") == "a-b2Ec20d"
+
+
+# -- warm office --------------------------------------------------------------------------------
+
+
+def test_three_documents_one_office(conv):
+    conv.convert(LETTER)
+    pid, restarts = conv.soffice_pid, conv.restarts
+    assert pid is not None and alive(pid)
+    texts = []
+    for i in range(3):
+        pdf = conv.convert(make_letter(marker=f"DOC{i}"))
+        assert conv.soffice_pid == pid
+        texts.append(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+    assert conv.restarts == restarts
+    assert [f"DOC{i}" in t for i, t in enumerate(texts)] == [True] * 3
+    assert not list((conv.slot / "jobs").iterdir())  # temporary files are gone
+
+
+def test_concurrent_callers_are_serialised(conv):
+    results: list[bytes] = []
+    threads = [threading.Thread(target=lambda: results.append(conv.convert(LETTER))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 3 and all(r.startswith(b"%PDF-") for r in results)
+
+
+def test_corrupt_docx_is_a_conversion_error(conv):
+    restarts = conv.restarts
+    with pytest.raises(ConversionError, match="not a DOCX"):
+        conv.convert(b"this is not a word document")
+    with pytest.raises(ConversionError, match="not a DOCX"):
+        conv.convert(LETTER[: len(LETTER) // 2])  # truncated
+    # a ZIP LibreOffice itself refuses: no [Content_Types].xml
+    src = zipfile.ZipFile(io.BytesIO(LETTER))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in src.namelist():
+            if name != "[Content_Types].xml":
+                z.writestr(name, src.read(name))
+    with pytest.raises(ConversionError, match="could not open"):
+        conv.convert(buf.getvalue())
+    assert conv.restarts == restarts  # refused, not retried with a new office
+    assert conv.convert(LETTER).startswith(b"%PDF-")
+
+
+# -- robustness -----------------------------------------------------------------------------------
+
+
+def test_soffice_killed_between_conversions(conv):
+    conv.convert(LETTER)
+    old, restarts = conv.soffice_pid, conv.restarts
+    os.kill(old, signal.SIGKILL)
+    pdf = conv.convert(LETTER)
+    assert pdfa_id(pdf) == ("2", "B")
+    assert conv.restarts == restarts + 1
+    assert conv.soffice_pid != old and not alive(old)
+
+
+def test_soffice_killed_during_conversion(conv):
+    conv.convert(LETTER)
+    old, restarts = conv.soffice_pid, conv.restarts
+    t, result = convert_in_thread(conv, BIG)
+    wait_for_job(conv)
+    time.sleep(0.2)
+    assert t.is_alive()  # still converting
+    os.kill(old, signal.SIGKILL)
+    t.join(120)
+    assert "error" not in result, result.get("error")
+    assert pdfa_id(result["pdf"]) == ("2", "B")
+    assert conv.restarts >= restarts + 1
+    assert not alive(old)
+
+
+def test_soffice_stopped_during_conversion(workdir):
+    with Converter(workdir, timeout=10) as c:
+        c.convert(LETTER)
+        old = c.soffice_pid
+        t, result = convert_in_thread(c, BIG)
+        wait_for_job(c)
+        time.sleep(0.1)
+        started = time.monotonic()
+        os.kill(old, signal.SIGSTOP)
+        try:
+            t.join(90)
+        finally:
+            if alive(old):
+                os.kill(old, signal.SIGCONT)
+        assert "error" not in result, result.get("error")
+        assert pdfa_id(result["pdf"]) == ("2", "B")
+        assert c.restarts >= 1
+        assert 9 <= time.monotonic() - started < 60  # the timeout noticed the hang
+        assert not alive(old)  # the stopped office was killed, not left behind
+
+
+def test_close_leaves_no_process(workdir, conv):
+    c = Converter(workdir)
+    pdf = c.convert(LETTER)
+    assert pdf.startswith(b"%PDF-")
+    assert c.slot != conv.slot  # side by side with the module's converter
+    assert set(c.pipe_names).isdisjoint(conv.pipe_names)
+    pids = [c.soffice_pid, c.worker_pid]
+    assert all(p is not None and alive(p) for p in pids)
+    pipes = c.pipe_names
+    c.close()
+    assert not any(alive(p) for p in pids)
+    for pipe in pipes:
+        assert cmdlines_containing(pipe) == []
+        assert not Path(f"/tmp/OSL_PIPE_{os.getuid()}_{pipe}").exists()
+    assert c.soffice_pid is None
+    with pytest.raises(ConversionError, match="closed"):
+        c.convert(LETTER)
+    c.close()  # idempotent
+    # the module's converter is untouched
+    assert conv.convert(LETTER).startswith(b"%PDF-")
+
+
+def test_close_during_a_conversion(workdir):
+    c = Converter(workdir)
+    c.convert(LETTER)
+    pids = [c.soffice_pid, c.worker_pid]
+    t, result = convert_in_thread(c, BIG)
+    wait_for_job(c)
+    c.close()
+    t.join(30)
+    assert isinstance(result.get("error"), ConversionError), result
+    assert "closed" in str(result["error"])
+    assert c.restarts == 0  # not restarted behind close()'s back
+    assert not any(alive(p) for p in pids)
+    assert not list((c.slot / "jobs").iterdir())
+
+
+def test_bogus_soffice_path(tmp_path):
+    with pytest.raises(LibreOfficeMissing, match="apt-get install libreoffice-writer-nogui python3-uno"):
+        Converter(tmp_path, soffice="/nonexistent/soffice")
+
+
+def test_python_without_uno(tmp_path, monkeypatch):
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    with pytest.raises(LibreOfficeMissing, match="python3-uno"):
+        Converter(tmp_path, uno_python=str(fake))
+
+
+def test_office_dies_with_a_sigkilled_naskah(tmp_path):
+    script = tmp_path / "victim.py"
+    script.write_text(
+        "import os, sys, threading\n"
+        "from pathlib import Path\n"
+        "from correspondence.converter import Converter\n"
+        "c = Converter(Path(sys.argv[1]))\n"
+        "data = Path(sys.argv[2]).read_bytes()\n"
+        # started from a short-lived thread: PDEATHSIG must not fire when *that* thread ends
+        "t = threading.Thread(target=c.convert, args=(data,)); t.start(); t.join()\n"
+        "c.convert(data)\n"
+        "print(c.soffice_pid, c.worker_pid, c.restarts, c.pipe_names[0], flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    letter = tmp_path / "letter.docx"
+    letter.write_bytes(LETTER)
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    r = subprocess.run([sys.executable, str(script), str(tmp_path / "run"), str(letter)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    soffice_pid, worker_pid, restarts, pipe = r.stdout.split()
+    soffice_pid, worker_pid = int(soffice_pid), int(worker_pid)
+    assert restarts == "0"
+    deadline = time.monotonic() + 5
+    while (alive(soffice_pid) or alive(worker_pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(soffice_pid) and not alive(worker_pid)
+    # the next converter on that workdir takes over the slot and sweeps the stale pipe socket
+    stale = Path(f"/tmp/OSL_PIPE_{os.getuid()}_{pipe}")
+    with Converter(tmp_path / "run") as c:
+        assert c.convert(LETTER).startswith(b"%PDF-")
+        assert c.slot == tmp_path / "run" / "lo-0"
+        assert not stale.exists()
+    assert not any(p.exists() for p in _lo_socket_paths(c.pipe_names[0], (c.slot / "profile").as_uri()))
