@@ -244,7 +244,7 @@ class Naskah:
                                 unit=office.numbering.unit, when=now) as issuing:
             self._still(register, state)
             signed = signing.sign_tte(draft, route, key, self._stamp_settings(office), nomor=issuing.nomor,
-                                      tanggal=dates.tanggal(now), verification_ref=ref, when=now)
+                                      tanggal=f"{office.city}, {dates.tanggal(now)}", verification_ref=ref, when=now)
             signers = [
                 {"kind": s.kind, "official": s.signatory.official_id, "name": s.signatory.name,
                  "nip": s.signatory.nip, "jabatan": s.signatory.jabatan}

@@ -659,7 +659,7 @@ def build_surat_jawaban() -> Document:
     # Header: Nomor/Sifat/Lampiran/Hal on the left, "<city>, <date>" on the line of Nomor.
     # Nomor and date are not text: they are PDF form fields filled at the TTE, placed at the
     # bookmarks naskah_nomor and naskah_tanggal.
-    widths = [2.3, 0.4, 6.8, TEXT_WIDTH_CM - 9.5]
+    widths = [2.3, 0.4, 7.4, TEXT_WIDTH_CM - 10.1]
     t = table(doc, widths, rows=4)
     rows = [("Nomor", None), ("Sifat", "{{ letter.sifat or 'Biasa' }}"),
             ("Lampiran", "{{ letter.lampiran or '-' }}"), ("Hal", ("{{ letter.hal }}", "b"))]
@@ -670,7 +670,8 @@ def build_surat_jawaban() -> Document:
             add_bookmark(para(row.cells[2], ""), "naskah_nomor", 1)
         else:
             para(row.cells[2], value)
-    add_bookmark(para(t.rows[0].cells[3], "{{ office.city }}, "), "naskah_tanggal", 2)
+    # The TTE writes "<city>, <date>" here; the draft shows the line empty.
+    add_bookmark(para(t.rows[0].cells[3], ""), "naskah_tanggal", 2)
 
     para(doc, "")
     para(doc, "")

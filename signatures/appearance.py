@@ -222,7 +222,7 @@ def text_field_style(font: SharedFont, size: int) -> TextBoxStyle:
 # --- text layout helpers ---------------------------------------------------------------
 
 
-class _Writer:
+class TextWriter:
     """Draws lines of text with one GlyphAccumulator at varying sizes."""
 
     def __init__(self, engine: GlyphAccumulator) -> None:
@@ -309,7 +309,7 @@ class _TteStamp(BaseStamp):
         w, h = self.box.width, self.box.height
         pad = 3.0
         eng = st.font.create_font_engine(self.writer)
-        tw = _Writer(eng)
+        tw = TextWriter(eng)
         self.set_resource(ResourceType.FONT, pdf_name("/F1"), eng.as_resource())
         cmds: list[bytes] = []
 
@@ -391,7 +391,7 @@ class _ParafStamp(BaseStamp):
         assert st.font is not None
         w, h = self.box.width, self.box.height
         eng = st.font.create_font_engine(self.writer)
-        tw = _Writer(eng)
+        tw = TextWriter(eng)
         self.set_resource(ResourceType.FONT, pdf_name("/F1"), eng.as_resource())
         pad = 3.0
         avail = w - 2 * pad

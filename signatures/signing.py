@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +48,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from .appearance import (
+    TextWriter,
     SharedFont,
     StampSettings,
     find_font,
@@ -218,6 +220,10 @@ def plan_layout(
             continue
         pb = pages[a.page]
         width = max(60.0, min(300.0, pb.right - PAGE_MARGIN - a.left))
+        neighbour = anchors.get(DEST_TANGGAL) if dest == DEST_NOMOR else None
+        if neighbour is not None and neighbour.page == a.page and abs(neighbour.top - a.top) < size and neighbour.left > a.left:
+            # the place and date sit on the Nomor line: the nomor ends where they begin
+            width = max(60.0, min(width, neighbour.left - a.left - 6))
         height = round(size * 1.3, 2)
         text.append(FieldPlan(fname, a.page, _clamp_box(pb, a.left, a.top, width, height)))
 
@@ -336,7 +342,7 @@ def prepare(pdf: bytes, route: Route, settings: StampSettings) -> bytes:
                 readable_field_name=label,
             ),
         )
-    existing_text = _text_field_names(r)
+    existing_text = set(_text_field_widths(r))
     for plan in text_plans:
         if plan.name in existing_text:
             continue
@@ -346,17 +352,29 @@ def prepare(pdf: bytes, route: Route, settings: StampSettings) -> bytes:
     return out.getvalue()
 
 
-def _text_field_names(r: PdfFileReader) -> set[str]:
+def _text_field_widths(r: PdfFileReader) -> dict[str, float]:
+    """Width of each text field's widget, by field name."""
     try:
         fields = r.root["/AcroForm"]["/Fields"]
     except KeyError:
-        return set()
-    names = set()
+        return {}
+    widths: dict[str, float] = {}
     for ref in fields:
         f = ref.get_object()
-        if f.get("/FT") == "/Tx" and "/T" in f:
-            names.add(str(f["/T"]))
-    return names
+        if f.get("/FT") != "/Tx" or "/T" not in f:
+            continue
+        widget = f if "/Rect" in f else f["/Kids"][0].get_object()
+        x1, _, x2, _ = (float(v) for v in widget["/Rect"])
+        widths[str(f["/T"])] = abs(x2 - x1)
+    return widths
+
+
+def _fitting_size(font: SharedFont, writer: IncrementalPdfFileWriter, text: str, size: float, width: float) -> float:
+    """The field font size, made smaller (down to 7 pt) when the text would overrun its field."""
+    natural = TextWriter(font.create_font_engine(writer)).width(text, size)
+    if natural <= width:
+        return size
+    return max(7.0, math.floor(size * width / natural * 2) / 2)
 
 
 # --- signing -------------------------------------------------------------------------------
@@ -536,12 +554,12 @@ def sign_tte(
     when = _aware(when)
     w = IncrementalPdfFileWriter.from_reader(r)
     font = SharedFont(find_font(settings))
-    fstyle = text_field_style(font, settings.field_font_size)
-    existing_text = _text_field_names(r)
+    widths = _text_field_widths(r)
     try:
         for fname, value in ((NOMOR_FIELD, nomor), (TANGGAL_FIELD, tanggal)):
-            if fname in existing_text:
-                populate_static_text_field(w, fname, fstyle, value)
+            if fname in widths:
+                size = _fitting_size(font, w, value, settings.field_font_size, widths[fname])
+                populate_static_text_field(w, fname, text_field_style(font, size), value)
     except Exception as e:
         raise SigningFailed(f"cannot fill the number/date fields: {e}") from e
     meta = PdfSignatureMetadata(

@@ -453,8 +453,7 @@ def test_surat_jawaban_has_no_nomor_or_date_text(rendered):
     text = full_text(rendered["surat_jawaban"])
     assert "000.8.3.4/0057" not in text  # the number is a PDF form field filled at the TTE
     assert "23 November 2026" not in text
-    texts = paragraphs(rendered["surat_jawaban"])
-    assert "Pangkalpinang, " in texts
+    assert "Pangkalpinang, " not in text  # place and date are written together at the TTE
 
 
 def _bookmarks(xml: bytes) -> dict[str, etree._Element]:
@@ -478,11 +477,12 @@ def test_surat_jawaban_bookmarks_survive_rendering(request, which):
     root = etree.fromstring(document_xml(data))
     ends = {e.get(qn("w:id")) for e in root.iter(qn("w:bookmarkEnd"))}
     assert set(ids) <= ends
-    # naskah_nomor sits in the row of "Nomor", naskah_tanggal right after "<city>, "
+    # naskah_nomor sits in the row of "Nomor"; naskah_tanggal opens the empty cell to its right,
+    # where the TTE writes "<city>, <date>"
     row = _ancestor(marks["naskah_nomor"], "w:tr")
     assert "".join(row.itertext()).startswith("Nomor:")
     p = _ancestor(marks["naskah_tanggal"], "w:p")
-    assert "".join(p.itertext()) == "Pangkalpinang, "
+    assert "".join(p.itertext()) == ""
     assert _ancestor(marks["naskah_tanggal"], "w:tr") is row
     # naskah_ttd: the blank space between jabatan and name (about 3.5 cm)
     tr = _ancestor(marks["naskah_ttd"], "w:tr")
@@ -665,9 +665,9 @@ def test_pdf_named_destinations(jawaban_pdf):
     ttd = _destination(dests, "naskah_ttd")
     paraf = _destination(dests, "naskah_paraf")
     cm = 72 / 2.54
-    # same line: Nomor and the date; the date to the right of "<city>, "
+    # same line: Nomor and the place/date cell, which leaves the nomor 7 cm
     assert abs(float(nomor["/Top"]) - float(tgl["/Top"])) < 1
-    assert float(tgl["/Left"]) > float(nomor["/Left"]) + 6 * cm
+    assert float(tgl["/Left"]) > float(nomor["/Left"]) + 7 * cm
     # the stamp space begins 8 cm right of the left margin (2.5 cm) and fits 8.5 cm
     assert abs(float(ttd["/Left"]) - 10.5 * cm) < 0.3 * cm
     assert float(ttd["/Left"]) + 8.5 * cm <= (21.0 - 2.0) * cm + 1
