@@ -1,0 +1,145 @@
+"""The naskah command as a user runs it: clear messages and exit codes, never a traceback,
+and nothing half-written after a mistake."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from correspondence.catalog import SHIPPED_OFFICES
+
+NASKAH = str(Path(sys.executable).with_name("naskah"))
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cli-home")
+
+
+def naskah(home: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "NASKAH_HOME": str(home), **(env or {})}
+    result = subprocess.run([NASKAH, *args], capture_output=True, text=True, env=environment, input=stdin, timeout=300)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def demo(home) -> str:
+    result = naskah(home, "demo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Verdict: VALID" in result.stdout
+    nomor = result.stdout.split("reply filed as nomor ")[1].split()[0]
+    return nomor
+
+
+def test_demo_prints_every_step_and_ends_verified(home, demo):
+    log = naskah(home, "complaint", "list").stdout
+    assert "selesai" in log
+
+
+def test_archive_get_and_verify(home, demo, tmp_path):
+    out = tmp_path / "jawaban.pdf"
+    assert naskah(home, "archive", "get", demo, "--out", str(out)).returncode == 0
+    good = naskah(home, "verify", str(out))
+    assert good.returncode == 0 and "Verdict: VALID" in good.stdout
+    data = bytearray(out.read_bytes())
+    at = data.index(b"Jawaban Pengaduan") if b"Jawaban Pengaduan" in data else len(data) // 3
+    data[at + 2] ^= 0x01  # one byte inside the signed revisions
+    bad = tmp_path / "tampered.pdf"
+    bad.write_bytes(bytes(data))
+    result = naskah(home, "verify", str(bad), "--office", "pangkalpinang")
+    assert result.returncode == 1 and "INVALID" in result.stdout
+
+
+def test_verify_refuses_a_file_that_is_not_a_pdf(home, demo, tmp_path):
+    junk = tmp_path / "surat.pdf"
+    junk.write_text("bukan pdf")
+    result = naskah(home, "verify", str(junk))
+    assert result.returncode == 2 and "error:" in result.stderr
+
+
+def test_unknown_complaint_and_unknown_nomor(home, demo, tmp_path):
+    result = naskah(home, "complaint", "show", "9999/PGD/X/2026")
+    assert result.returncode == 4 and "no complaint with register number" in result.stderr
+    result = naskah(home, "archive", "get", "000/9999/X/2026", "--out", str(tmp_path / "x.pdf"))
+    assert result.returncode == 4 and not (tmp_path / "x.pdf").exists()
+
+
+def register(home: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return naskah(home, "complaint", "register", "--as", "staf", "--channel", "whatsapp", "--name", "Siti Aminah",
+                  "--subject", "Antrian layanan", "--content", "Antrian panjang {{ x }} <b>", *extra, env=env)
+
+
+def test_register_and_act_out_of_role(home, demo):
+    result = register(home)
+    assert result.returncode == 0, result.stderr
+    reg = result.stdout.strip().splitlines()[-1]
+    wrong = naskah(home, "act", reg, "--as", "kadis")
+    assert wrong.returncode == 5 and "Sub Koordinator Pengaduan" in wrong.stderr
+
+
+def test_channel_not_in_the_sop_is_refused(home, demo):
+    result = naskah(home, "complaint", "register", "--as", "staf", "--channel", "sms", "--anonymous",
+                    "--subject", "x", "--content", "y")
+    assert result.returncode == 2 and "not one this SOP receives" in result.stderr
+
+
+def test_libreoffice_missing_says_how_to_install_and_records_nothing(home, demo):
+    before = naskah(home, "complaint", "list").stdout
+    result = register(home, env={"NASKAH_SOFFICE": "/nonexistent/soffice"})
+    assert result.returncode == 7 and "apt-get install" in result.stderr
+    assert naskah(home, "complaint", "list").stdout == before
+
+
+def test_wrong_passphrase_and_paraf_out_of_order(home, demo, tmp_path):
+    reg = register(home).stdout.strip().splitlines()[-1]
+    telaah = tmp_path / "telaah.yaml"
+    telaah.write_text("body: {kepada: Kabid, dari: Subkoor, persoalan: p, praanggapan: p, fakta: f, analisis: a, kesimpulan: k, saran: s}\n")
+    disposisi = tmp_path / "disposisi.yaml"
+    disposisi.write_text("body: {sifat: Segera, diteruskan: [{jabatan: Subkoor, utama: true}], instruksi: [File], catatan: c, batas_waktu: '2026-12-01'}\n")
+    draft = tmp_path / "draft.yaml"
+    draft.write_text("body: {isi: Jawaban kami.}\n")
+    assert naskah(home, "act", reg, "--as", "subkoor", "--data", str(telaah)).returncode == 0
+    assert naskah(home, "act", reg, "--as", "kabid_wasdal").returncode == 0
+    assert naskah(home, "act", reg, "--as", "kadis", "--choice", "tidak", "--data", str(disposisi)).returncode == 0
+    assert naskah(home, "act", reg, "--as", "subkoor", "--data", str(draft)).returncode == 0
+    secret = tmp_path / "pass"
+    secret.write_text("naskah-demo\n")
+    early = naskah(home, "paraf", reg, "--as", "sekretaris", "--passphrase-file", str(secret))
+    assert early.returncode == 5 and "Kabid Wasdal" in early.stderr
+    wrong = naskah(home, "paraf", reg, "--as", "kabid_wasdal", stdin="salah\n")
+    assert wrong.returncode == 6 and "passphrase" in wrong.stderr.lower()
+    right = naskah(home, "paraf", reg, "--as", "kabid_wasdal", "--passphrase-file", str(secret))
+    assert right.returncode == 0, right.stderr
+
+
+def test_unknown_key_in_step_data_is_refused(home, demo, tmp_path):
+    reg = register(home).stdout.strip().splitlines()[-1]
+    data = tmp_path / "d.yaml"
+    data.write_text("bodi: {}\n")
+    result = naskah(home, "act", reg, "--as", "subkoor", "--data", str(data))
+    assert result.returncode == 2 and "bodi" in result.stderr
+
+
+def test_malformed_office_profile_names_file_and_key(home, tmp_path):
+    office_dir = tmp_path / "kantor"
+    office_dir.mkdir()
+    text = (SHIPPED_OFFICES / "pangkalpinang" / "office.yaml").read_text().replace("city: Pangkalpinang", "kota: Pangkalpinang")
+    (office_dir / "office.yaml").write_text(text)
+    result = naskah(home, "sop", "show", "pangkalpinang", "--office", str(office_dir / "office.yaml"))
+    assert result.returncode == 3
+    assert "office.yaml" in result.stderr and "kota" in result.stderr and "city" in result.stderr
+
+
+def test_sop_check(home, tmp_path):
+    good = naskah(home, "sop", "check", str(Path(__file__).parents[1] / "correspondence/sops/pangkalpinang.yaml"), "--office", "pangkalpinang")
+    assert good.returncode == 0
+    bad = tmp_path / "sop.yaml"
+    bad.write_text("schema: naskah/sop/1\nid: x\ntitle: X\nchannels: [email]\nactors: {a: {name: A}}\n"
+                   "steps:\n  - {id: 1, name: s, actor: b, action: record, next: 2}\n")
+    result = naskah(home, "sop", "check", str(bad))
+    assert result.returncode == 3 and "unknown actor 'b'" in result.stderr and "missing step '2'" in result.stderr
