@@ -107,18 +107,25 @@ def echo_report(report: Any, actor: str) -> None:
 
 # -- commands ---------------------------------------------------------------
 @app.command()
-def demo(office: Optional[str] = OfficeOpt) -> None:
+def demo(office: Optional[str] = OfficeOpt,
+         sop: Optional[str] = typer.Option(None, "--sop", help="Run the demo of the shipped office whose SOP this is.")) -> None:
     """Run a sample complaint through every step of the office's SOP, then verify the archived reply."""
+    from correspondence.catalog import office_for_sop
     from correspondence.demo import run_demo
 
     with service() as naskah:
-        register, nomor = run_demo(naskah, office_name(office), typer.echo)
-        letter = naskah.archive.get(nomor)
-        data = naskah.archive.read(nomor)
-        report = naskah.verify(data, letter.office)
-        typer.echo(f"archived copy of {nomor}: sha256 {letter.sha256}")
-        typer.echo(report.to_text())
-        if not report.ok:
+        name = office_for_sop(sop, home()) if sop else office_name(office)
+        register, signed = run_demo(naskah, name, typer.echo)
+        failed = False
+        for letter in naskah.archive.letters_of(register):
+            typer.echo(f"filed: {letter.nomor} {letter.hal} sha256 {letter.sha256}")
+        for nomor in signed:  # verify the archived copy, as an archivist would
+            letter = naskah.archive.get(nomor)
+            report = naskah.verify(naskah.archive.read(nomor), letter.office)
+            typer.echo(f"verification of the archived copy of {nomor}:")
+            typer.echo(report.to_text())
+            failed = failed or not report.ok
+        if failed:
             raise typer.Exit(1)
 
 
@@ -145,6 +152,7 @@ def complaint_register(
     address: str = typer.Option(""),
     attach: list[Path] = typer.Option([], help="Attachment file (repeatable)."),
     lapor_id: str = typer.Option("", help="LAPOR! tracking ID."),
+    choice: Optional[str] = typer.Option(None, help="Answer to the intake step's decision, if it has one (e.g. lisan / tertulis)."),
     office: Optional[str] = OfficeOpt,
 ) -> None:
     """Register a complaint (step 1): it gets a nomor agenda and a tanda terima."""
@@ -161,7 +169,8 @@ def complaint_register(
     who = Complainant(anonymous=anonymous, name=name, nik=nik, phone=phone, email=email, address=address)
     with service() as naskah:
         report = naskah.register_complaint(office_name(office), received_by=as_, channel=channel, complainant=who,
-                                           subject=subject, content=content or "", attachments=list(attach), lapor_id=lapor_id)
+                                           subject=subject, content=content or "", attachments=list(attach), lapor_id=lapor_id,
+                                           choice=choice)
         echo_report(report, report.official.jabatan)
     typer.echo(report.register)
 

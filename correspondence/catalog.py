@@ -73,3 +73,12 @@ def load_sop_named(name: str, home: Path, office: Office | None = None) -> Sop:
 
 def shipped_offices() -> list[str]:
     return sorted(p.parent.name for p in SHIPPED_OFFICES.glob("*/office.yaml"))
+
+
+def office_for_sop(sop_name: str, home: Path) -> str:
+    """The shipped (or own) office whose profile runs ``sop_name``."""
+    names = sorted({p.parent.name for base in (home / "offices", SHIPPED_OFFICES) for p in base.glob("*/office.yaml")})
+    for name in names:
+        if load_office_named(name, home).sop == sop_name:
+            return name
+    raise UnknownSop(f"no office runs the SOP '{sop_name}' (offices: {', '.join(names)})")

@@ -29,6 +29,7 @@ class DemoComplaint(Frozen):
     complainant: dict[str, Any] = {}
     anonymous: bool = False
     lapor_id: str = ""
+    choice: str | None = None  # answer to the intake step's decision, if it has one
 
 
 class DemoAction(Frozen):
@@ -58,8 +59,8 @@ def load_script(office_source: Path) -> tuple[DemoComplaint, list[DemoAction]]:
     return script.complaint, list(script.actions)
 
 
-def run_demo(naskah: Naskah, office_name: str, say: Callable[[str], None]) -> tuple[str, str]:
-    """Play the script; returns (register, nomor of the signed letter)."""
+def run_demo(naskah: Naskah, office_name: str, say: Callable[[str], None]) -> tuple[str, list[str]]:
+    """Play the script; returns (register, nomor of each letter signed with a TTE)."""
     office = naskah.office(office_name)
     sop = naskah.sop_of(office)
     if not naskah.has_keys(office.id):
@@ -71,11 +72,11 @@ def run_demo(naskah: Naskah, office_name: str, say: Callable[[str], None]) -> tu
     complainant = Complainant(anonymous=intake.anonymous, **intake.complainant)
     report = naskah.register_complaint(
         office.id, received_by=intake.received_by, channel=intake.channel, complainant=complainant,
-        subject=intake.subject, content=intake.content, lapor_id=intake.lapor_id,
+        subject=intake.subject, content=intake.content, lapor_id=intake.lapor_id, choice=intake.choice,
     )
     register = report.register
     say(format_report(sop.actors[report.step.actor].name, report))
-    nomor = ""
+    signed: list[str] = []
     passphrase = DEMO_PASSPHRASE.encode()
     for action in actions:
         waiting = naskah.view(register).waiting
@@ -88,12 +89,14 @@ def run_demo(naskah: Naskah, office_name: str, say: Callable[[str], None]) -> tu
             report = naskah.paraf(register, action.as_, passphrase)
         elif action.do == "sign":
             report = naskah.sign(register, action.as_, passphrase)
-            nomor = report.nomor
+            signed.append(report.nomor)
         else:
             report = naskah.return_draft(register, action.as_, action.note)
         say(format_report(sop.actors[report.step.actor].name, report))
-    say(f"complaint {register} closed in {time.perf_counter() - started:.1f} s; reply filed as nomor {nomor}")
-    return register, nomor
+    state = "closed" if naskah.view(register).state.closed else "still open"
+    filed = ", ".join(signed) or "no letter signed"
+    say(f"complaint {register} {state} after {time.perf_counter() - started:.1f} s; signed and filed: {filed}")
+    return register, signed
 
 
 def format_report(actor: str, report: StepReport) -> str:

@@ -32,7 +32,7 @@ def demo(home) -> str:
     result = naskah(home, "demo")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Verdict: VALID" in result.stdout
-    nomor = result.stdout.split("reply filed as nomor ")[1].split()[0]
+    nomor = result.stdout.split("signed and filed: ")[1].split()[0]
     return nomor
 
 

@@ -33,8 +33,9 @@ def naskah(home):
 @pytest.fixture(scope="module")
 def demo_run(naskah):
     lines: list[str] = []
-    register, nomor = run_demo(naskah, "pangkalpinang", lines.append)
-    return register, nomor, lines
+    register, signed = run_demo(naskah, "pangkalpinang", lines.append)
+    assert len(signed) == 1
+    return register, signed[0], lines
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,7 @@ def test_archived_copy_verifies(naskah, demo_run, filed_pdf):
 
 def test_demo_runs_again_with_new_numbers(naskah, demo_run):
     lines: list[str] = []
-    _, second = run_demo(naskah, "pangkalpinang", lines.append)
+    _, (second,) = run_demo(naskah, "pangkalpinang", lines.append)
     first_urut = int(demo_run[1].split("/")[1])
     assert int(second.split("/")[1]) == first_urut + 2  # the surat tugas took one number in between
 
