@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-liberation fonts-dejavu-core \
-	poppler-utils qpdf softhsm2 python3-venv
+	poppler-utils qpdf softhsm2 graphviz python3-venv
 
 .PHONY: demo test system-deps venv test-deps lock clean
 

@@ -305,10 +305,15 @@ def verify(file: Path, office: Optional[str] = OfficeOpt, json_: bool = typer.Op
 
 
 @sop_app.command("show")
-def sop_show(name: str, office: Optional[str] = OfficeOpt) -> None:
-    """Print an SOP's steps as a table."""
+def sop_show(name: str, office: Optional[str] = OfficeOpt,
+             out: Optional[Path] = typer.Option(None, help="Folder for the diagram files (default: $NASKAH_HOME/diagrams).")) -> None:
+    """Print an SOP's steps as a table and write its flow diagram (Mermaid text and SVG)."""
+    from correspondence import diagram
+    from correspondence.catalog import office_for_sop
+
     with service() as naskah:
-        off = naskah.office(office_name(office))
+        given = office or os.environ.get("NASKAH_OFFICE")
+        off = naskah.office(given or (office_for_sop(name, home()) if not Path(name).suffix else office_name(None)))
         sop = naskah.sop_of(off, name)
     typer.echo(f"{sop.code} — {sop.title}")
     for step in sop.steps:
@@ -318,6 +323,14 @@ def sop_show(name: str, office: Optional[str] = OfficeOpt) -> None:
         typer.echo(f"{step.id:>3}  {sop.actors[step.actor].name:<26} {step.action:<8} {step.output[:40]:<40} {limit:<12} {where}{ret}")
     for limit in sop.limits:
         typer.echo(f"limit: {limit.name}: {limit.limit}")
+    for obligation in sop.obligations:
+        typer.echo(f"obligation: {obligation}")
+    folder = out or home() / "diagrams"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{sop.id}.mmd").write_text(diagram.mermaid(sop), encoding="utf-8")
+    typer.echo(f"diagram: {folder / f'{sop.id}.mmd'}")
+    (folder / f"{sop.id}.svg").write_bytes(diagram.svg(sop))
+    typer.echo(f"diagram: {folder / f'{sop.id}.svg'}")
 
 
 @sop_app.command("check")
