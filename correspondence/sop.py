@@ -92,6 +92,13 @@ class DocumentSpec(Frozen):
     signer: str = ""  # actor whose signature block the document carries (default: the step's actor)
     route: tuple[RouteEntry, ...] = ()
 
+    @field_validator("kka", mode="before")
+    @classmethod
+    def _kka(cls, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError(f'write the KKA in quotes, e.g. kka: "{value}" (unquoted, YAML reads it as a number and drops zeros)')
+        return value
+
 
 class Decision(Frozen):
     """A branch taken by the step's actor: each option leads to a step (or 'selesai')."""

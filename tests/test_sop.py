@@ -95,3 +95,11 @@ def test_malformed_office_names_key(tmp_path):
 def test_invalid_yaml_reports_line(tmp_path):
     with pytest.raises(ConfigError, match="line 2"):
         load_sop(write(tmp_path, "schema: x\n  bad: [\n"))
+
+
+def test_unquoted_kka_gets_a_hint(tmp_path):
+    text = BASE.replace("actors: {a: {name: A}, b: {name: B}}", "actors: {a: {name: A}, b: {name: B}}\ndocuments:\n"
+                        "  t: {title: T, template: tanda_terima.docx, kka: 600.40}")
+    text += "  - {id: 1, name: s, actor: a, action: register, document: t, next: selesai}\n"
+    with pytest.raises(ConfigError, match=r'documents\.t\.kka.*kka: "600.4"'):
+        load_sop(write(tmp_path, text))
