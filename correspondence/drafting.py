@@ -36,6 +36,7 @@ def office_context(office: Office) -> dict[str, Any]:
         "unit": office.unit,
         "address": office.address,
         "city": office.city,
+        "zona_waktu": office.zona_waktu,
         "phone": office.contacts.phone,
         "fax": office.contacts.fax,
         "email": office.contacts.email,

@@ -66,6 +66,31 @@ class Numbering(Frozen):
     unit: str
     agenda_pattern: str = "{urut}/PGD/{unit}/{tahun}"
     agenda_padding: int = Field(default=4, ge=0, le=8)
+    # Optional: a document key (e.g. surat_tugas) or a KKA prefix (e.g. "800.1.11") -> series name.
+    # Each series has its own counter per year; anything not named here is numbered in 'surat'.
+    series: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("series")
+    @classmethod
+    def _series(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, name in value.items():
+            if not re.match(r"^([a-z][a-z0-9_]*|\d+(\.\d+)*)$", str(key)):
+                raise ValueError(f"series key '{key}' is neither a document key (surat_tugas) nor a KKA prefix (\"800.1.11\")")
+            if not re.match(r"^[a-z][a-z0-9_-]*$", name or ""):
+                raise ValueError(f"series name '{name}' for '{key}': use lower-case letters, digits, '-' or '_'")
+            if name == "agenda":
+                raise ValueError("series name 'agenda' is the counter of incoming complaints; choose another")
+        return value
+
+    def series_for(self, *, doc_key: str | None = None, kka: str = "") -> str:
+        """The series of a letter: its document key if named, else the longest matching KKA prefix, else 'surat'."""
+        if doc_key and doc_key in self.series:
+            return self.series[doc_key]
+        best = ""
+        for key in self.series:
+            if key[0].isdigit() and (kka == key or kka.startswith(key + ".")) and len(key) > len(best):
+                best = key
+        return self.series[best] if best else "surat"
 
 
 class Signing(Frozen):
@@ -88,6 +113,7 @@ class Office(Frozen):
     unit: str = ""
     address: str
     city: str
+    zona_waktu: Literal["WIB", "WITA", "WIT"] = "WIB"
     contacts: Contacts = Contacts()
     logo: str = ""
     sop: str
