@@ -74,6 +74,7 @@ class Duration(Frozen):
 class Actor(Frozen):
     name: str
     description: str = ""
+    external: bool = False  # outside the office (the complainant): no official fills it
 
 
 class RouteEntry(Frozen):
@@ -214,6 +215,11 @@ def check_sop(sop: Sop, *, roles: set[str] | None = None, template_exists=None) 
             problems.append(
                 Problem(f"{where}.actor", f"unknown actor '{step.actor}'", f"declare it under actors: {sorted(sop.actors)}")
             )
+        elif sop.actors[step.actor].external:
+            problems.append(
+                Problem(f"{where}.actor", f"'{step.actor}' is outside the office and cannot do a step in Naskah",
+                        "let the official who receives it record the step")
+            )
         problems.extend(_check_document_ref(sop, step, where))
         if step.next is None and step.decision is None:
             problems.append(
@@ -243,8 +249,8 @@ def check_sop(sop: Sop, *, roles: set[str] | None = None, template_exists=None) 
             if channel not in sop.channels:
                 problems.append(Problem(f"limits[{i}].channels", f"channel '{channel}' is not one of this SOP's channels", ""))
     if roles is not None:
-        for actor in sop.actors:
-            if actor not in roles and actor != "pengadu":
+        for actor, spec in sop.actors.items():
+            if actor not in roles and not spec.external and actor != "pengadu":
                 problems.append(
                     Problem(f"actors.{actor}", "no official of the office has this role", "add an official with this 'role' to office.yaml")
                 )
