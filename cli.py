@@ -265,26 +265,55 @@ def write_out(out: Path, data: bytes) -> None:
 
 @archive_app.command("get")
 def archive_get(nomor: str, out: Path = typer.Option(..., "--out")) -> None:
-    """Retrieve a filed letter by its nomor surat (checked against its sha256)."""
+    """Retrieve a filed letter by its nomor surat (checked against its sha256); the retrieval is audited."""
     with service() as naskah:
-        data = naskah.archive.read(nomor)
+        data = naskah.retrieve(nomor, actor_name(None))
     write_out(out, data)
 
 
 @archive_app.command("show")
-def archive_show(nomor: str, json_: bool = typer.Option(False, "--json")) -> None:
-    """Metadata of a filed letter."""
+def archive_show(nomor: str, json_: bool = typer.Option(False, "--json"),
+                 text: bool = typer.Option(False, "--text", help="Also print the letter's extracted text.")) -> None:
+    """Metadata of a filed letter and, if it is signed, its signatures (checked now)."""
+    from archive.errors import BlobCorrupt, BlobMissing
+
     with service() as naskah:
         letter = naskah.archive.get(nomor)
+        report, trouble = None, ""
+        if letter.signed:
+            try:
+                report = naskah.verify(naskah.archive.read(nomor, office=letter.office), letter.office)
+            except (BlobMissing, BlobCorrupt) as exc:
+                trouble = str(exc)
+    data = letter.to_dict()
+    body = data.pop("text")
+    data.pop("complaint_text")
+    data["text_chars"] = len(body)
+    if report is not None:
+        data["signatures"] = [s.to_dict() for s in report.signatures]
+        data["verification"] = {"ok": report.ok, "problems": report.problems}
+    elif trouble:
+        data["verification"] = {"ok": False, "problems": [trouble]}
+    if text:
+        data["text"] = body
     if json_:
-        typer.echo(json.dumps(letter.to_dict(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         return
-    for key, value in letter.to_dict().items():
+    for key, value in data.items():
         if key == "signers":
             for s in value:
                 typer.echo(f"{'signer':>16}: {s['kind']} {s['name']} (NIP {s['nip']}) {s['jabatan']}")
+        elif key == "signatures":
+            for s in value:
+                typer.echo(f"{'signature':>16}: {s['field']} {s['signer_name']} (NIP {s['signer_nip']}) "
+                           f"{s['signing_time'] or '?'} {'OK' if s['ok'] else 'PROBLEM: ' + '; '.join(s['problems'])}")
+        elif key == "verification":
+            typer.echo(f"{'verification':>16}: {'VALID' if value['ok'] else 'INVALID'}"
+                       + "".join(f"\n{'':>18}- {p}" for p in value["problems"]))
+        elif key == "text":
+            typer.echo(f"{'text':>16}: {value}")
         else:
-            typer.echo(f"{key:>16}: {value}")
+            typer.echo(f"{key:>16}: {value if value not in (None, '') else '-'}")
 
 
 @app.command()
@@ -300,6 +329,157 @@ def verify(file: Path, office: Optional[str] = OfficeOpt, json_: bool = typer.Op
         name = office or naskah.office_of_file(data) or office_name(None)
         report = naskah.verify(data, name)
     typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) if json_ else report.to_text())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+# -- archive: search, dossier export/import, fixity (archive/search.py, dossier.py, fixity.py) ----------
+from archive.errors import DossierInvalid, InvalidQuery  # noqa: E402
+
+EXIT_CODES[:0] = [(InvalidQuery, 2), (DossierInvalid, 2)]  # bad input, before ArchiveError (8)
+
+
+def _search_query(query: Optional[str], nomor: Optional[str], agenda: Optional[str], complaint: Optional[str],
+                  complainant: Optional[str], from_: Optional[str], to: Optional[str], kka: Optional[str],
+                  status: Optional[str], signer: Optional[str], limit: int = 20, page: int = 1) -> Any:
+    from archive.search import Query
+
+    return Query(text=query, nomor=nomor, agenda=agenda, complaint=complaint, complainant=complainant, date_from=from_,
+                 date_to=to, kka=kka, status=status, signer=signer, limit=limit, page=page)
+
+
+def _table(rows: list[list[str]], head: list[str]) -> None:
+    widths = [min(max(len(r[i]) for r in [head, *rows]), 60) for i in range(len(head))]
+    for r in [head, ["-" * w for w in widths], *rows]:
+        typer.echo("  ".join(c[:60].ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+@archive_app.command("search")
+def archive_search(
+    query: Optional[str] = typer.Argument(None, help="Words to find (hal, nomor, pengadu, complaint, letter text); "
+                                          "'izin*' is a prefix, the last word always is; \"...\" is a phrase."),
+    nomor: Optional[str] = typer.Option(None, "--nomor", help="Nomor surat, whole or part."),
+    agenda: Optional[str] = typer.Option(None, "--agenda", help="Part of the complaint's nomor agenda (register)."),
+    complaint: Optional[str] = typer.Option(None, "--complaint", help="The complaint's register, exactly."),
+    complainant: Optional[str] = typer.Option(None, "--complainant", help="Part of the complainant's name."),
+    from_: Optional[str] = typer.Option(None, "--from", help="Letters dated on or after (YYYY-MM-DD)."),
+    to: Optional[str] = typer.Option(None, "--to", help="Letters dated on or before (YYYY-MM-DD)."),
+    kka: Optional[str] = typer.Option(None, "--kka", help="KKA or its prefix, e.g. 000.8 (whole segments)."),
+    status: Optional[str] = typer.Option(None, "--status", help="Letter status, e.g. filed."),
+    signer: Optional[str] = typer.Option(None, "--signer", help="A signer's name (part), NIP or official id."),
+    limit: int = typer.Option(20, "--limit", help="Letters per page."),
+    page: int = typer.Option(1, "--page", help="Page number, from 1."),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Find filed letters by words and metadata; best match first (newest first without words)."""
+    q = _search_query(query, nomor, agenda, complaint, complainant, from_, to, kka, status, signer, limit, page)
+    with service() as naskah:
+        found = naskah.archive.search(q)
+    if json_:
+        typer.echo(json.dumps([h.to_dict() for h in found.hits], indent=2, ensure_ascii=False))
+        return
+    if found.total == 0:
+        typer.echo("no letter found")
+    else:
+        _table([[h.letter["nomor"], h.letter["tanggal"], h.letter["kka"], h.letter["hal"], h.letter["complaint"],
+                 h.letter["complainant"] or "-"] for h in found.hits],
+               ["nomor", "tanggal", "kka", "hal", "complaint", "pengadu"])
+        if found.match:
+            for h in found.hits:
+                typer.echo(f"  {h.letter['nomor']}: {h.snippet}")
+        typer.echo(f"page {found.page} of {found.pages}: {len(found.hits)} of {found.total} letter(s), {found.elapsed_ms:.1f} ms")
+    if query and any(t in query.split() for t in ("AND", "OR", "NOT", "NEAR")) or (query and query.count('"') % 2):
+        typer.echo("note: AND, OR, NOT, NEAR, brackets and unpaired quotes are searched as plain words; "
+                   "all words must appear", err=True)
+
+
+@archive_app.command("export")
+def archive_export(
+    out: Path = typer.Option(..., "--out", help="The dossier zip to write."),
+    query: Optional[str] = typer.Argument(None, help="Words: export the letters found (and their complaints)."),
+    complaint: Optional[str] = typer.Option(None, "--complaint", help="Export this complaint's whole dossier."),
+    nomor: Optional[str] = typer.Option(None, "--nomor"), agenda: Optional[str] = typer.Option(None, "--agenda"),
+    complainant: Optional[str] = typer.Option(None, "--complainant"),
+    from_: Optional[str] = typer.Option(None, "--from"), to: Optional[str] = typer.Option(None, "--to"),
+    kka: Optional[str] = typer.Option(None, "--kka"), status: Optional[str] = typer.Option(None, "--status"),
+    signer: Optional[str] = typer.Option(None, "--signer"),
+    as_: Optional[str] = typer.Option(None, "--as", help="Who exports, for the audit trail."),
+) -> None:
+    """Write a dossier (berkas) zip: every document version, attachment and filed letter, with manifest.json."""
+    from archive import dossier
+    from archive.search import MAX_LIMIT
+
+    with service() as naskah:
+        letters = []
+        if any(v for v in (query, nomor, agenda, complainant, from_, to, kka, status, signer)):
+            q = _search_query(query, nomor, agenda, None, complainant, from_, to, kka, status, signer, MAX_LIMIT, 1)
+            page = 1
+            while True:
+                found = naskah.archive.search(q)
+                letters += [naskah.archive.get(h.letter["nomor"], office=h.letter["office"]) for h in found.hits]
+                if page >= found.pages:
+                    break
+                page += 1
+                q = _search_query(query, nomor, agenda, None, complainant, from_, to, kka, status, signer, MAX_LIMIT, page)
+        elif complaint is None:
+            raise InvalidQuery("say what to export: --complaint REGISTER, or words / filters of the letters")
+        offices = {naskah.cases.get(complaint)[0].office} if complaint else {letter.office for letter in letters}
+        off = naskah.office(offices.pop()) if len(offices) == 1 else None
+        report = dossier.export(naskah.archive, naskah.cases, out, complaints=[complaint] if complaint else [],
+                                letters=letters, office={"name": off.name} if off else None,
+                                certificates=dossier.office_certificates(naskah.home, off) if off else None,
+                                actor=actor_name(as_))
+    typer.echo(f"written {report.path}: {len(report.complaints)} complaint(s), {len(report.letters)} letter(s), "
+               f"{report.files} files, {report.size} bytes")
+
+
+@archive_app.command("import")
+def archive_import(file: Path, install_certs: bool = typer.Option(
+        False, "--install-certs", help="Install the office's public certificates carried in the dossier under "
+                                       "keys/<office>/ (never over existing files), to verify its letters here."),
+        as_: Optional[str] = typer.Option(None, "--as", help="Who imports, for the audit trail.")) -> None:
+    """Restore a dossier zip into this NASKAH_HOME; refused whole if any check fails."""
+    from archive import dossier
+
+    with service() as naskah:
+        report = dossier.import_(naskah.archive, naskah.cases, file, keys_home=naskah.home,
+                                 install_certificates=install_certs,
+                                 actor=actor_name(as_))
+    typer.echo(f"imported {len(report.complaints)} complaint(s), {len(report.letters)} letter(s), "
+               f"{report.blobs_stored} new file(s)")
+    for what, items in (("complaint already here", report.complaints_present), ("letter already here", report.letters_present),
+                        ("certificate installed", report.certificates_installed)):
+        for item in items:
+            typer.echo(f"  {what}: {item}")
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+
+
+@archive_app.command("verify")
+def archive_verify(json_: bool = typer.Option(False, "--json"),
+                   no_signatures: bool = typer.Option(False, "--no-signatures", help="Only re-hash files; skip re-validating signatures.")) -> None:
+    """Fixity: re-hash every stored file, re-validate signed letters, find missing, changed and orphaned files."""
+    from archive import fixity
+
+    with service() as naskah:
+        planned = fixity.plan(naskah.archive, naskah.cases.blob_references())
+        verify_fn = None if no_signatures else naskah.verify
+        if sys.stdout.isatty() and not json_:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(TextColumn("{task.description:<40.40}"), BarColumn(), MofNCompleteColumn(),
+                          TimeRemainingColumn(), transient=True) as bar:
+                task = bar.add_task("fixity", total=fixity.total_steps(*planned))
+                report = fixity.check(naskah.archive, verify=verify_fn, planned=planned,
+                                      progress=lambda what, n: bar.update(task, advance=n, description=what))
+        else:
+            report = fixity.check(naskah.archive, verify=verify_fn, planned=planned)
+    if json_:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for problem in report.problems:
+            typer.echo(problem.to_text())
+        typer.echo(report.summary())
     if not report.ok:
         raise typer.Exit(1)
 
@@ -342,6 +522,112 @@ def sop_check(file: Path, office: Optional[str] = typer.Option(None, "--office",
     off = load_office_named(office, home()) if office else None
     load_sop(file, roles=off.roles if off else None, template_exists=lambda t: template_file(off, t).is_file())
     typer.echo(f"{file}: valid")
+
+
+# -- number register, audit trail, retention (archive/register.py, audit.py, retention.py) ----------
+from archive.errors import KkaTableError, NumberAlreadyVoid  # noqa: E402
+
+EXIT_CODES[:0] = [(KkaTableError, 3), (NumberAlreadyVoid, 5)]  # before ArchiveError (8)
+
+number_app = typer.Typer(no_args_is_help=True, help="The register of nomor surat: take, void, list.")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit trail (hash-chained): show and verify.")
+app.add_typer(number_app, name="number")
+app.add_typer(audit_app, name="audit")
+ActorOpt = typer.Option(None, "--as", help="Who does it, for the audit trail (default: $NASKAH_ACTOR or the login name).")
+
+
+def actor_name(given: Optional[str]) -> str:
+    if given:
+        return given
+    if os.environ.get("NASKAH_ACTOR"):
+        return os.environ["NASKAH_ACTOR"]
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@number_app.command("take")
+def number_take(kka: str = typer.Option(..., "--kka", help="The letter's KKA, e.g. 000.8.3.4."),
+                hal: str = typer.Option(..., "--hal", help="The letter's subject (hal)."),
+                office: Optional[str] = OfficeOpt, as_: Optional[str] = ActorOpt) -> None:
+    """Take the next nomor surat for a letter made outside Naskah; the nomor is printed alone on the last line."""
+    with service() as naskah:
+        entry = naskah.take_number(office_name(office), kka=kka, hal=hal, actor=actor_name(as_))
+    typer.echo(f"{entry.office} {entry.series} {entry.year} urut {entry.urut}: {entry.hal}")
+    typer.echo(entry.nomor)
+
+
+@number_app.command("void")
+def number_void(nomor: str, reason: str = typer.Option(..., "--reason", help="Why the number is cancelled."),
+                office: Optional[str] = typer.Option(None, "--office", help="Only needed when several offices have this nomor."),
+                as_: Optional[str] = ActorOpt) -> None:
+    """Mark a number void: it stays in the register with the reason and is never given again."""
+    with service() as naskah:
+        entry = naskah.void_number(nomor, reason=reason, actor=actor_name(as_), office_name=office)
+    typer.echo(f"void: {entry.nomor} ({entry.reason})" + (" — a filed letter carries this number" if entry.filed else ""))
+
+
+@number_app.command("list")
+def number_list(year: Optional[int] = typer.Option(None, "--year"), office: Optional[str] = typer.Option(None, "--office"),
+                json_: bool = typer.Option(False, "--json")) -> None:
+    """The register of numbers, void ones marked."""
+    with service() as naskah:
+        entries = naskah.numbers(year=year, office_name=office)
+    if json_:
+        typer.echo(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
+        return
+    for e in entries:
+        mark = f"VOID ({e.reason})" if e.void else ("filed" if e.filed else "issued")
+        typer.echo(f"{e.nomor}\t{e.taken_at[:10]}\t{e.series}\t{mark}\t{e.hal}")
+
+
+@audit_app.command("show")
+def audit_show(subject: Optional[str] = typer.Option(None, "--subject", help="Only events about this nomor agenda / nomor surat."),
+               json_: bool = typer.Option(False, "--json")) -> None:
+    """The audit trail, oldest first."""
+    with service() as naskah:
+        events = naskah.audit_events(subject=subject)
+    if json_:
+        typer.echo(json.dumps([e.to_dict() for e in events], indent=2, ensure_ascii=False))
+        return
+    for e in events:
+        typer.echo(f"{e.id:>6}  {e.at}  {e.actor:<14} {e.action:<12} {e.subject}  {json.dumps(e.data, ensure_ascii=False, sort_keys=True)}")
+
+
+@audit_app.command("verify")
+def audit_verify(json_: bool = typer.Option(False, "--json")) -> None:
+    """Check the hash chain of the audit trail; exit 0 if it holds, 1 naming the first bad event."""
+    with service() as naskah:
+        report = naskah.audit_verify()
+    typer.echo(json.dumps(report.to_dict(), indent=2) if json_ else report.to_text())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@archive_app.command("retention")
+def archive_retention(at: Optional[str] = typer.Option(None, "--at", help="Date to judge at (YYYY-MM-DD; default today)."),
+                      json_: bool = typer.Option(False, "--json")) -> None:
+    """Filed letters due for transfer (active period over) or for their fate (Musnah, Permanen, Dinilai Kembali)."""
+    from datetime import date
+
+    from correspondence.errors import InvalidInput
+
+    try:
+        when = date.fromisoformat(at) if at else None
+    except ValueError:
+        raise InvalidInput(f"--at: '{at}' is not a date (YYYY-MM-DD)") from None
+    with service() as naskah:
+        items = naskah.retention(when)
+    if json_:
+        typer.echo(json.dumps([i.to_dict() for i in items], indent=2, ensure_ascii=False))
+        return
+    for i in items:
+        rule = f"{i.rule} {i.rule_name}" if i.rule else "-"
+        typer.echo(f"{i.nomor}\t{i.tanggal}\t{i.stage}\t{i.fate or '-'}\tdue {i.due or '-'}\t{rule}\t{i.action}")
+    typer.echo(f"{len(items)} letter(s) due")
 
 
 def main() -> None:

@@ -6,11 +6,12 @@ existing blob) and its directory fsynced, before any database row refers to it.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from pathlib import Path
 
-from .errors import BlobCorrupt, BlobMissing
+from .errors import ArchiveError, BlobCorrupt, BlobMissing, StorageFull
 
 
 def sha256_hex(data: bytes) -> str:
@@ -32,19 +33,22 @@ class BlobStore:
         final = self.path(digest)
         if final.exists():
             return digest
-        final.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._tmp / f"{digest}.{os.getpid()}.part"
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         try:
-            os.link(tmp, final)  # fails if it exists: a blob is never overwritten
-        except FileExistsError:
-            pass
+            final.parent.mkdir(parents=True, exist_ok=True)
+            _write_durably(tmp, data)
+            try:
+                os.link(tmp, final)  # fails if it exists: a blob is never overwritten
+            except FileExistsError:
+                pass
+            _fsync_dir(final.parent)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull(f"no space left on the disk of {self.root} ({len(data)} bytes to store); "
+                                  "nothing was recorded; free some space and try again") from None
+            raise ArchiveError(f"cannot store a file under {self.root}: {exc.strerror or exc}") from None
         finally:
-            tmp.unlink(missing_ok=True)
-        _fsync_dir(final.parent)
+            tmp.unlink(missing_ok=True)  # a half-written temporary file never stays behind
         return digest
 
     def get(self, digest: str) -> bytes:
@@ -59,6 +63,18 @@ class BlobStore:
 
     def exists(self, digest: str) -> bool:
         return self.path(digest).is_file()
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    path.unlink(missing_ok=True)  # a stale temporary file of a crashed run
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -17,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import numbering
+from . import numbering, search
 from .blobs import BlobStore
 from .db import ensure_schema, transaction
-from .errors import ArchiveError, LetterNotFound
+from .errors import ArchiveError, LetterNotFound, StorageFull
 
 SCHEMA = numbering.SCHEMA + """;
 CREATE TABLE IF NOT EXISTS letters (
@@ -44,6 +44,15 @@ CREATE INDEX IF NOT EXISTS letters_sha256 ON letters (sha256);
 CREATE INDEX IF NOT EXISTS letters_complaint ON letters (complaint)
 """
 
+# Columns added after the first release. Forward-only: an existing database gets them with
+# ALTER TABLE ADD COLUMN when it is opened (see ``migrate``); nothing is ever dropped or renamed.
+LETTER_COLUMNS: dict[str, str] = {
+    "complainant": "TEXT NOT NULL DEFAULT ''",     # display name of the pengadu; '' when anonymous
+    "complaint_text": "TEXT NOT NULL DEFAULT ''",  # the complaint's subject and content, for retrieval
+    "status": "TEXT NOT NULL DEFAULT 'filed'",
+    "text": "TEXT NOT NULL DEFAULT ''",            # the letter's own text, extracted when filed
+}
+
 
 @dataclass(frozen=True)
 class FiledLetter:
@@ -60,6 +69,10 @@ class FiledLetter:
     verification_ref: str | None
     signers: tuple[dict[str, Any], ...]
     filed_at: str
+    complainant: str = ""
+    complaint_text: str = ""
+    status: str = "filed"
+    text: str = ""
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "FiledLetter":
@@ -70,6 +83,11 @@ class FiledLetter:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "signers": list(self.signers)}
+
+    @property
+    def signed(self) -> bool:
+        """Carries an electronic signature (TTE) that can be verified."""
+        return any(s.get("kind") == "tte" for s in self.signers)
 
 
 @dataclass
@@ -85,20 +103,71 @@ class Issuing:
     hal: str
     filed: FiledLetter | None = field(default=None)
 
-    def file(self, data: bytes, *, doc_key: str, complaint: str = "", sifat: str = "", verification_ref: str | None = None, signers: list[dict[str, Any]] | tuple = ()) -> FiledLetter:
+    def file(self, data: bytes, *, doc_key: str, complaint: str = "", sifat: str = "", verification_ref: str | None = None,
+             signers: list[dict[str, Any]] | tuple = (), complainant: str = "", complaint_text: str = "",
+             status: str = "filed", text: str | None = None) -> FiledLetter:
+        """Store the file, then record the letter (and its search entry, by trigger) in this transaction.
+
+        ``text`` is the letter's full text; when None it is extracted from the PDF here.
+        """
         if self.filed is not None:
             raise ArchiveError(f"letter {self.nomor} is already filed")
+        if text is None:
+            text = search.extract_text(data)
         digest = self.archive.blobs.put(data)  # durable before the row that names it
-        self.archive.conn.execute(
-            "INSERT INTO letters (office, nomor, tanggal, kka, hal, sifat, complaint, doc_key, sha256, size, "
-            "verification_ref, signers, filed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                self.office, self.nomor, self.when.date().isoformat(), self.kka, self.hal, sifat, complaint,
-                doc_key, digest, len(data), verification_ref, json.dumps(list(signers)), datetime.now().isoformat(timespec="seconds"),
-            ),
-        )
+        try:
+            insert_letter(self.archive.conn, {
+                "office": self.office, "nomor": self.nomor, "tanggal": self.when.date().isoformat(), "kka": self.kka,
+                "hal": self.hal, "sifat": sifat, "complaint": complaint, "doc_key": doc_key, "sha256": digest,
+                "size": len(data), "verification_ref": verification_ref, "signers": json.dumps(list(signers)),
+                "filed_at": datetime.now().isoformat(timespec="seconds"), "complainant": complainant,
+                "complaint_text": complaint_text, "status": status, "text": text,
+            })
+        except sqlite3.OperationalError as exc:
+            if "full" in str(exc):
+                raise StorageFull(f"the database cannot grow ({exc}); letter {self.nomor} was not filed and "
+                                  "its number is not used; free some space and try again") from None
+            raise
         self.filed = self.archive.get(self.nomor, office=self.office)
         return self.filed
+
+
+LETTER_FIELDS = ("office", "nomor", "tanggal", "kka", "hal", "sifat", "complaint", "doc_key", "sha256", "size",
+                 "verification_ref", "signers", "filed_at", *LETTER_COLUMNS)
+
+
+def insert_letter(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+    """The one INSERT of a letter row (filing and dossier import); the search index follows by trigger."""
+    conn.execute(f"INSERT INTO letters ({', '.join(LETTER_FIELDS)}) VALUES ({', '.join('?' * len(LETTER_FIELDS))})",
+                 tuple(row[k] for k in LETTER_FIELDS))
+
+
+def migrate(conn: sqlite3.Connection, blobs: BlobStore) -> None:
+    """Bring an existing database forward: add missing letter columns, fill them once, build the index."""
+    have = {r["name"] for r in conn.execute("PRAGMA table_info(letters)")}
+    if set(LETTER_COLUMNS) <= have and search.index_exists(conn):
+        return
+    with transaction(conn):
+        have = {r["name"] for r in conn.execute("PRAGMA table_info(letters)")}  # again, under the write lock
+        added = [name for name in LETTER_COLUMNS if name not in have]
+        for name in added:
+            conn.execute(f"ALTER TABLE letters ADD COLUMN {name} {LETTER_COLUMNS[name]}")
+        if "text" in added:
+            for row in conn.execute("SELECT id, sha256 FROM letters").fetchall():
+                if blobs.exists(row["sha256"]):
+                    conn.execute("UPDATE letters SET text = ? WHERE id = ?",
+                                 (search.extract_text(blobs.path(row["sha256"]).read_bytes()), row["id"]))
+        if "complainant" in added and conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'complaints'").fetchone():
+            # letters filed before these columns existed: take them from the complaint register once
+            conn.execute(
+                "UPDATE letters SET "
+                "complainant = COALESCE((SELECT CASE WHEN json_extract(c.complainant, '$.anonymous') THEN '' "
+                "ELSE json_extract(c.complainant, '$.name') END FROM complaints c WHERE c.register = letters.complaint), ''), "
+                "complaint_text = COALESCE((SELECT c.subject || char(10) || c.content FROM complaints c "
+                "WHERE c.register = letters.complaint), '')"
+            )
+        search.ensure_index(conn)
 
 
 class Archive:
@@ -107,6 +176,7 @@ class Archive:
         self.conn = conn
         self.blobs = BlobStore(home / "blobs")
         ensure_schema(conn, SCHEMA)
+        migrate(conn, self.blobs)
 
     @contextmanager
     def issue(self, *, office: str, series: str, kka: str, hal: str, pattern: str, padding: int, unit: str, when: datetime) -> Iterator[Issuing]:
@@ -149,6 +219,14 @@ class Archive:
 
     def find_by_sha256(self, digest: str) -> list[FiledLetter]:
         rows = self.conn.execute("SELECT * FROM letters WHERE sha256 = ?", (digest,)).fetchall()
+        return [FiledLetter.from_row(r) for r in rows]
+
+    def search(self, query: "search.Query") -> "search.Results":
+        """Full text and metadata search (see archive.search)."""
+        return search.search(self.conn, query)
+
+    def all_letters(self) -> list[FiledLetter]:
+        rows = self.conn.execute("SELECT * FROM letters ORDER BY id").fetchall()
         return [FiledLetter.from_row(r) for r in rows]
 
     def letters_of(self, complaint: str) -> list[FiledLetter]:

@@ -109,6 +109,11 @@ class CaseStore:
         for attachment in complaint.attachments:
             self.add_attachment(complaint.register, "1", attachment)
 
+    def office_of(self, register: str) -> str | None:
+        """The office that holds this register number in this home, if any."""
+        row = self.conn.execute("SELECT office FROM complaints WHERE register = ?", (register,)).fetchone()
+        return None if row is None else str(row[0])
+
     def _id(self, register: str) -> int:
         row = self.conn.execute("SELECT id FROM complaints WHERE register = ?", (register,)).fetchone()
         if row is None:
@@ -187,3 +192,62 @@ class CaseStore:
 
     def decisions(self, register: str) -> dict[str, str]:
         return self.get(register)[1].decisions
+
+    # -- dossier (berkas) export/import and fixity: the rows of one complaint as plain data --------
+    def dump(self, register: str) -> dict[str, Any]:
+        """Every row of one complaint (complaint, attachments, events, documents) as JSON-ready data."""
+        cid = self._id(register)
+        row = dict(self.conn.execute("SELECT * FROM complaints WHERE id = ?", (cid,)).fetchone())
+        row.pop("id")
+        row["complainant"] = json.loads(row["complainant"])
+        row["decisions"] = json.loads(row["decisions"])
+
+        def rows(table: str) -> list[dict[str, Any]]:
+            out = []
+            for r in self.conn.execute(f"SELECT * FROM {table} WHERE complaint_id = ? ORDER BY id", (cid,)):
+                item = dict(r)
+                item.pop("id")
+                item.pop("complaint_id")
+                if table == "case_events":
+                    item["data"] = json.loads(item["data"])
+                out.append(item)
+            return out
+
+        return {"complaint": row, "attachments": rows("attachments"), "events": rows("case_events"),
+                "documents": rows("case_documents")}
+
+    def exists(self, register: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM complaints WHERE register = ?", (register,)).fetchone() is not None
+
+    def restore(self, dump: dict[str, Any]) -> None:
+        """Insert the rows of ``dump`` (from ``dump``); call inside a transaction, on a register not used here."""
+        c = dict(dump["complaint"])
+        c["complainant"] = json.dumps(c["complainant"])
+        c["decisions"] = json.dumps(c["decisions"])
+        cols = ("register", "office", "sop", "channel", "received_at", "complainant", "subject", "content",
+                "lapor_id", "current_step", "revising", "decisions", "step_since")
+        cur = self.conn.execute(f"INSERT INTO complaints ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                                tuple(c[k] for k in cols))
+        cid = cur.lastrowid
+        for a in dump["attachments"]:
+            self.conn.execute("INSERT INTO attachments (complaint_id, step, name, sha256, size) VALUES (?,?,?,?,?)",
+                              (cid, a["step"], a["name"], a["sha256"], a["size"]))
+        for e in dump["events"]:
+            self.conn.execute("INSERT INTO case_events (complaint_id, at, step, official, action, note, data) "
+                              "VALUES (?,?,?,?,?,?,?)",
+                              (cid, e["at"], e["step"], e["official"], e["action"], e["note"], json.dumps(e["data"])))
+        for d in dump["documents"]:
+            self.conn.execute("INSERT INTO case_documents (complaint_id, doc_key, version, stage, media, sha256, step, "
+                              "nomor, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                              (cid, d["doc_key"], d["version"], d["stage"], d["media"], d["sha256"], d["step"],
+                               d["nomor"], d["created_at"]))
+
+    def blob_references(self) -> list[tuple[str, str, str]]:
+        """(register, what, sha256) of every file a complaint names: attachments and document versions."""
+        out = [(r[0], f"lampiran {r[1]} (step {r[2]})", r[3]) for r in self.conn.execute(
+            "SELECT c.register, a.name, a.step, a.sha256 FROM attachments a JOIN complaints c ON c.id = a.complaint_id "
+            "ORDER BY a.id")]
+        out += [(r[0], f"{r[1]} v{r[2]} {r[3]} ({r[4]})", r[5]) for r in self.conn.execute(
+            "SELECT c.register, d.doc_key, d.version, d.stage, d.media, d.sha256 FROM case_documents d "
+            "JOIN complaints c ON c.id = d.complaint_id ORDER BY d.id")]
+        return out

@@ -11,10 +11,11 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from archive import audit, register as number_register, retention as jra
 from archive.blobs import sha256_hex
 from archive.db import connect, transaction
 from archive.store import Archive, FiledLetter
@@ -31,7 +32,7 @@ from .complaint import Attachment, Complainant, Complaint, check_intake
 from .documents import render_docx
 from .drafting import build_context
 from .engine import CaseState, Engine
-from .errors import InvalidInput, NotAllowed
+from .errors import ConfigError, CorrespondenceError, InvalidInput, NotAllowed
 from .office import Office, Official
 from .sop import Sop, Step
 
@@ -72,6 +73,7 @@ class Naskah:
         self.conn = connect(home)
         self.archive = Archive(home, self.conn)
         self.cases = CaseStore(self.conn)
+        audit.ensure_schema(self.conn)
         self._converter_factory = converter_factory
         self._converter: Any = None
         self._keys: dict[tuple[str, str], KeySource] = {}
@@ -146,6 +148,10 @@ class Naskah:
                 office=office.id, pattern=office.numbering.agenda_pattern, padding=office.numbering.agenda_padding,
                 unit=office.numbering.unit, when=now,
             )
+            holder = self.cases.office_of(register)
+            if holder is not None:
+                raise ConfigError(f"nomor agenda {register} of office '{office.id}' is already used by office '{holder}' "
+                                  "in this NASKAH_HOME; give the offices distinct numbering.unit or agenda_pattern values")
             stored = tuple(Attachment(name, self.archive.blobs.put(data), len(data)) for name, data in files)
             complaint = Complaint(
                 register=register, office=office.id, sop=sop.id, channel=channel, received_at=now,
@@ -158,6 +164,10 @@ class Naskah:
                 produced.append(self._produce(complaint, office, sop, first, official, {}, now))
             self.cases.log(register, at=now, step=first.id, official=official.id, action="register",
                            data={"channel": channel, "attachments": [a.name for a in stored]})
+            audit.append(self.conn, actor=official.id, action="register", subject=register, at=now,
+                         data={"office": office.id, "sop": sop.id, "step": first.id, "channel": channel,
+                               "attachments": [{"name": a.name, "sha256": a.sha256} for a in stored],
+                               "documents": produced})
         return StepReport(register, first, official, "register", tuple(produced), elapsed=time.perf_counter() - started,
                           waiting=sop.step(state.current) if state.current else None)
 
@@ -197,6 +207,9 @@ class Naskah:
                            data={"choice": choice, "attachments": [n for n, _ in files],
                                  "content": {k: v for k, v in data.items() if k in ("letter", "body")},
                                  "document": step.document})
+            audit.append(self.conn, actor=official.id, action=action, subject=register, at=now,
+                         data={"office": office.id, "step": step.id, "document": step.document, "choice": choice,
+                               "nomor": nomor, "produced": produced, "attachments": [n for n, _ in files]})
         return StepReport(register, step, official, action, tuple(produced), nomor=nomor,
                           note=str(data.get("note", "")), elapsed=time.perf_counter() - started,
                           waiting=sop.step(new_state.current) if new_state.current else None)
@@ -222,6 +235,9 @@ class Naskah:
             self.cases.set_state(register, new_state, now)
             self.cases.log(register, at=now, step=step.id, official=official.id, action="paraf",
                            data={"version": current.version, "sha256": digest})
+            audit.append(self.conn, actor=official.id, action="paraf", subject=register, at=now,
+                         data={"office": office.id, "step": step.id, "document": step.document,
+                               "version": current.version, "route_step": index + 1, "sha256": digest})
         doc = sop.documents[step.document]
         return StepReport(register, step, official, "paraf", (f"{doc.title} v{current.version} (paraf {index + 1})",),
                           elapsed=time.perf_counter() - started, waiting=sop.step(new_state.current) if new_state.current else None)
@@ -239,7 +255,8 @@ class Naskah:
         doc = sop.documents[step.document]
         now = self.clock()
         ref = uuid.uuid4().hex
-        with self.archive.issue(office=office.id, series="surat", kka=doc.kka, hal=doc.hal or doc.title,
+        series = office.numbering.series_for(doc_key=step.document, kka=doc.kka)
+        with self.archive.issue(office=office.id, series=series, kka=doc.kka, hal=doc.hal or doc.title,
                                 pattern=office.numbering.pattern, padding=office.numbering.padding,
                                 unit=office.numbering.unit, when=now) as issuing:
             self._still(register, state)
@@ -251,13 +268,19 @@ class Naskah:
                 for s in route.steps
             ]
             filed = issuing.file(signed, doc_key=step.document, complaint=register, sifat="Biasa",
-                                 verification_ref=ref, signers=signers)
+                                 verification_ref=ref, signers=signers, **_letter_parties(complaint))
             self.cases.add_document(register, CaseDocument(step.document, current.version, "tte", "pdf", filed.sha256,
                                                            step.id, filed.nomor, now.isoformat(timespec="seconds")))
             new_state = engine.complete(state)
             self.cases.set_state(register, new_state, now)
             self.cases.log(register, at=now, step=step.id, official=official.id, action="sign",
                            data={"version": current.version, "nomor": filed.nomor, "sha256": filed.sha256})
+            audit.append(self.conn, actor=official.id, action="sign", subject=register, at=now,
+                         data={"office": office.id, "step": step.id, "document": step.document,
+                               "version": current.version, "nomor": filed.nomor, "sha256": filed.sha256})
+            audit.append(self.conn, actor=official.id, action="file", subject=filed.nomor, at=now,
+                         data={"office": office.id, "complaint": register, "document": step.document, "kka": filed.kka,
+                               "series": series, "sha256": filed.sha256, "size": filed.size, "verification_ref": ref})
         return StepReport(register, step, official, "sign", (f"{doc.title} {filed.nomor} (TTE, filed)",),
                           nomor=filed.nomor, elapsed=time.perf_counter() - started,
                           waiting=sop.step(new_state.current) if new_state.current else None)
@@ -275,7 +298,60 @@ class Naskah:
             self._still(register, state)
             self.cases.set_state(register, new_state, now)
             self.cases.log(register, at=now, step=step.id, official=official.id, action="return", note=note)
+            audit.append(self.conn, actor=official.id, action="return", subject=register, at=now,
+                         data={"office": office.id, "step": step.id, "document": step.document, "note": note})
         return StepReport(register, step, official, "return", note=note, waiting=sop.step(new_state.current))
+
+    # -- archive: retrieval, number register, audit, retention ------------
+    def retrieve(self, nomor: str, actor: str, *, office: str | None = None) -> bytes:
+        """A filed letter's bytes (checked against its sha256); the retrieval is audited."""
+        letter = self.archive.get(nomor, office=office)
+        data = self.archive.blobs.get(letter.sha256)
+        audit.append(self.conn, actor=actor, action="retrieve", subject=letter.nomor, at=self.clock(),
+                     data={"office": letter.office, "sha256": letter.sha256})
+        return data
+
+    def take_number(self, office_name: str, *, kka: str, hal: str, actor: str, doc_key: str | None = None) -> number_register.NumberEntry:
+        """The next nomor surat for a letter made outside Naskah: recorded in the register and audited."""
+        if not hal.strip():
+            raise InvalidInput("give the letter's subject (--hal)")
+        if not kka.strip() and "{kka}" in self.office(office_name).numbering.pattern:
+            raise InvalidInput("give the letter's KKA (--kka), e.g. 000.8.3.4")
+        office = self.office(office_name)
+        numbering_ = office.numbering
+        return number_register.take_number(
+            self.conn, office=office.id, series=numbering_.series_for(doc_key=doc_key, kka=kka.strip()), kka=kka.strip(),
+            hal=hal, pattern=numbering_.pattern, padding=numbering_.padding, unit=numbering_.unit, when=self.clock(), actor=actor,
+        )
+
+    def void_number(self, nomor: str, *, reason: str, actor: str, office_name: str | None = None) -> number_register.NumberEntry:
+        """Mark a number void; it stays in the register with the reason and is never given again."""
+        if not reason.strip():
+            raise InvalidInput("say why the number is void (--reason)")
+        office_id = self.office(office_name).id if office_name else None
+        return number_register.void_number(self.conn, nomor, reason=reason, actor=actor, office=office_id, when=self.clock())
+
+    def numbers(self, *, year: int | None = None, office_name: str | None = None) -> list[number_register.NumberEntry]:
+        office_id = self.office(office_name).id if office_name else None
+        return number_register.list_numbers(self.conn, year=year, office=office_id)
+
+    def audit_events(self, *, subject: str | None = None) -> list[audit.AuditEvent]:
+        return audit.events(self.conn, subject=subject)
+
+    def audit_verify(self) -> audit.ChainReport:
+        return audit.verify(self.conn)
+
+    def kka_table(self, office_id: str) -> jra.KkaTable:
+        """Shipped KKA/JRA table, then $NASKAH_HOME/kka.yaml, then a kka.yaml next to the office profile."""
+        try:
+            source = self.office(office_id).source
+        except CorrespondenceError:  # an office whose profile is gone: its letters still have the general table
+            source = None
+        return jra.load_table(self.home / "kka.yaml", source.parent / "kka.yaml" if source is not None else None)
+
+    def retention(self, at: date | None = None) -> list[jra.RetentionItem]:
+        """Filed letters due for transfer (active period over) or for their fate (inactive period over)."""
+        return jra.due(self.conn, at=at or self.clock().date(), table_for=self.kka_table)
 
     # -- keys ------------------------------------------------------------
     def create_demo_keys(self, office_name: str, passphrase: str) -> Path:
@@ -388,10 +464,14 @@ class Naskah:
                 data: dict[str, Any], now: datetime, *, nomor: str = "", version: int = 1) -> tuple[bytes, bytes]:
         doc = sop.documents[step.document]
         signer = office.holder(doc.signer) if doc.signer else official
-        context = build_context(office=office, complaint=complaint, signer=signer, data=data, hal=doc.hal or doc.title,
+        context = build_context(office=office, complaint=complaint, signer=signer, data=data, hal=doc.hal or complaint.subject,
                                 nomor=nomor, tanggal=now.date() if nomor else None, today=now, version=version)
         docx = render_docx(template_file(office, doc.template), context)
         return docx, self.converter.convert(docx)
+
+    def _next_version(self, register: str, doc_key: str) -> int:
+        """A document produced again (a loop, a revision) gets the next version number."""
+        return max((d.version for d in self.cases.documents(register, doc_key)), default=0) + 1
 
     def _store(self, register: str, doc_key: str, version: int, stage: str, step: Step, docx: bytes, pdf: bytes,
                now: datetime, nomor: str = "") -> None:
@@ -402,7 +482,7 @@ class Naskah:
     def _produce(self, complaint: Complaint, office: Office, sop: Sop, step: Step, official: Official,
                  data: dict[str, Any], now: datetime) -> str:
         docx, pdf = self._render(complaint, office, sop, step, official, data, now)
-        self._store(complaint.register, step.document, 1, "final", step, docx, pdf, now)
+        self._store(complaint.register, step.document, self._next_version(complaint.register, step.document), "final", step, docx, pdf, now)
         return sop.documents[step.document].title
 
     def _issue_document(self, complaint: Complaint, office: Office, sop: Sop, step: Step, official: Official,
@@ -410,14 +490,19 @@ class Naskah:
         doc = sop.documents[step.document]
         if not doc.numbered:
             return self._produce(complaint, office, sop, step, official, data, now), ""
-        with self.archive.issue(office=office.id, series="surat", kka=doc.kka, hal=doc.hal or doc.title,
+        series = office.numbering.series_for(doc_key=step.document, kka=doc.kka)
+        with self.archive.issue(office=office.id, series=series, kka=doc.kka, hal=doc.hal or doc.title,
                                 pattern=office.numbering.pattern, padding=office.numbering.padding,
                                 unit=office.numbering.unit, when=now) as issuing:
             docx, pdf = self._render(complaint, office, sop, step, official, data, now, nomor=issuing.nomor)
             signer = office.holder(doc.signer) if doc.signer else official
-            issuing.file(pdf, doc_key=step.document, complaint=complaint.register,
-                         signers=[{"kind": "basah", "official": signer.id, "name": signer.name, "nip": signer.nip, "jabatan": signer.jabatan}])
-            self._store(complaint.register, step.document, 1, "final", step, docx, pdf, now, nomor=issuing.nomor)
+            filed = issuing.file(pdf, doc_key=step.document, complaint=complaint.register, **_letter_parties(complaint),
+                                 signers=[{"kind": "basah", "official": signer.id, "name": signer.name, "nip": signer.nip, "jabatan": signer.jabatan}])
+            audit.append(self.conn, actor=official.id, action="file", subject=filed.nomor, at=now,
+                         data={"office": office.id, "complaint": complaint.register, "document": step.document,
+                               "kka": filed.kka, "series": series, "sha256": filed.sha256, "size": filed.size})
+            self._store(complaint.register, step.document, self._next_version(complaint.register, step.document),
+                        "final", step, docx, pdf, now, nomor=issuing.nomor)
         return f"{doc.title} {issuing.nomor}", issuing.nomor
 
     def _draft(self, complaint: Complaint, office: Office, sop: Sop, step: Step, official: Official,
@@ -425,14 +510,19 @@ class Naskah:
         doc_key = step.document if step.document else None
         if doc_key is None:
             raise NotAllowed(f"step {step.id} has no document")
-        previous = [d.version for d in self.cases.documents(complaint.register, doc_key)]
-        version = max(previous, default=0) + 1
+        version = self._next_version(complaint.register, doc_key)
         docx, pdf = self._render(complaint, office, sop, step, official, data, now, version=version)
         route = self._route(office, sop, doc_key)
         prepared = signing.prepare(pdf, route, self._stamp_settings(office))
         self._store(complaint.register, doc_key, version, "prepared", step, docx, prepared, now)
         title = sop.documents[doc_key].title
         return f"{title} v{version}" + (" (perbaikan)" if revised else " (draft)")
+
+
+def _letter_parties(complaint: Complaint) -> dict[str, str]:
+    """What the archive records of a letter's complaint: the pengadu's display name ('' if anonymous) and the text."""
+    return {"complainant": "" if complaint.complainant.anonymous else complaint.complainant.name,
+            "complaint_text": f"{complaint.subject}\n{complaint.content}"}
 
 
 def _signatory(official: Official) -> Signatory:

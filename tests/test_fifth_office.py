@@ -76,3 +76,17 @@ def test_full_route_with_return_signed_in_order(naskah, tmp_path):
     view = naskah.view(reg)
     assert view.state.closed
     assert {d.version for d in view.documents if d.doc_key == "jawaban"} == {1, 2}
+
+
+def test_two_offices_with_the_same_agenda_numbers_are_refused_clearly(naskah):
+    twin = naskah.home / "offices" / "dlh-kembar"
+    shutil.copytree(DATA, twin)
+    (twin / "office.yaml").write_text((DATA / "office.yaml").read_text().replace("id: dlh-contoh", "id: dlh-kembar"))
+    register(naskah)  # dlh-contoh has ADU-<year>-00001 at least
+    from correspondence.errors import ConfigError
+
+    before = len(naskah.complaints())
+    with pytest.raises(ConfigError, match="distinct numbering"):  # dlh-kembar's first number is the same string
+        naskah.register_complaint("dlh-kembar", received_by="loket", channel="website",
+                                  complainant=Complainant(anonymous=True), subject="s", content="c")
+    assert len(naskah.complaints()) == before

@@ -128,7 +128,7 @@ def test_lisan_satisfied_after_officer_explanation(naskah, tmp_path):
     # the Pernyataan is numbered and filed; no signature (the SOP has no TTE)
     [letter] = view.letters
     assert letter.doc_key == "pernyataan_puas"
-    assert re.fullmatch(r"000\.8\.3\.4/\d{4}/DPMPTSP/2\d{3}", letter.nomor)
+    assert re.fullmatch(r"000\.8\.3\.4/\d{4}/DPMPTSP-DHR/2\d{3}", letter.nomor)
     text = pdftext(naskah.archive.read(letter.nomor), tmp_path)
     assert "PERNYATAAN PUAS/TIDAK PUAS" in text and letter.nomor in text
     # one box checked, the first row (PUAS) before the second (TIDAK PUAS)
@@ -287,4 +287,4 @@ def test_cli_demo_prints_every_step(tmp_path):
     assert steps == ["1", "4", "5", "6", "7", "7a", "7b", "pernyataan", "7", "7a", "8", "8a", "pernyataan",
                      "penutupan"]
     assert "closed" in result.stdout
-    assert len(re.findall(r"^filed: 000\.8\.3\.4/\d{4}/DPMPTSP/\d{4} Pernyataan", result.stdout, re.M)) == 2
+    assert len(re.findall(r"^filed: 000\.8\.3\.4/\d{4}/DPMPTSP-DHR/\d{4} Pernyataan", result.stdout, re.M)) == 2
