@@ -15,7 +15,6 @@ Layout and helpers come from ``build_templates.py`` (same kop, margins, fonts, s
 """
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -28,6 +27,7 @@ from docx.shared import Cm
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build_templates import (  # noqa: E402
+    run,
     ANONIM,
     HERE,
     TEXT_WIDTH_CM,
@@ -319,19 +319,7 @@ def draw_placeholder_logo(path: Path, size: int = 480) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: here)")
-    parser.add_argument("--logo", action="store_true", help="redraw letterheads/dharmasraya.png")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, build in BUILDERS.items():
-        build().save(args.out / name)
-        print(f"wrote {args.out / name}")
-    logo = HERE / "letterheads" / "dharmasraya.png"
-    if args.logo or not logo.exists():
-        draw_placeholder_logo(logo)
-        print(f"wrote {logo}")
-    return 0
+    return run(BUILDERS, "dharmasraya.png", draw_placeholder_logo, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ notulen.docx (minutes of the meeting on the review's results)
 """
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -41,12 +40,14 @@ from docx.shared import Cm
 
 try:
     from letter_templates.build_templates import (
+        run,
         HERE, TEXT_WIDTH_CM, add_kop, add_row, field_table, merged, new_document, para,
         signature_block, tag, tag_row, table, title,
     )
 except ImportError:  # run as a script from letter_templates/
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from build_templates import (  # type: ignore[no-redef]
+        run,
         HERE, TEXT_WIDTH_CM, add_kop, add_row, field_table, merged, new_document, para,
         signature_block, tag, tag_row, table, title,
     )
@@ -234,19 +235,7 @@ def draw_placeholder_logo(path: Path, size: int = 480) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: here)")
-    parser.add_argument("--logo", action="store_true", help="redraw letterheads/kutai-kartanegara.png")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, build in BUILDERS.items():
-        build().save(args.out / name)
-        print(f"wrote {args.out / name}")
-    logo = HERE / "letterheads" / "kutai-kartanegara.png"
-    if args.logo or not logo.exists():
-        draw_placeholder_logo(logo)
-        print(f"wrote {logo}")
-    return 0
+    return run(BUILDERS, "kutai-kartanegara.png", draw_placeholder_logo, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

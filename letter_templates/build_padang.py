@@ -25,7 +25,6 @@ The signer is the officer who makes the report (the step's actor).
 """
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -38,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from build_templates import (  # noqa: E402  (a script next to build_templates.py)
+    run,
     ANONIM,
     TEXT_WIDTH_CM,
     add_kop,
@@ -152,17 +152,7 @@ def draw_placeholder_logo(path: Path, size: int = 480) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: here)")
-    parser.add_argument("--logo", action="store_true", help="redraw letterheads/padang.png")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    build_laporan_hasil_pemeriksaan().save(args.out / TEMPLATE)
-    print(f"wrote {args.out / TEMPLATE}")
-    if args.logo or not LOGO.exists():
-        draw_placeholder_logo(LOGO)
-        print(f"wrote {LOGO}")
-    return 0
+    return run({TEMPLATE: build_laporan_hasil_pemeriksaan}, "padang.png", draw_placeholder_logo, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

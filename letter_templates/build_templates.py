@@ -758,20 +758,25 @@ def draw_placeholder_logo(path: Path, size: int = 480) -> None:
     img.save(path, optimize=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run(builders, logo_name: str, draw_logo, description: str, argv: list[str] | None = None) -> int:
+    """Command line shared by every template builder: write the templates, draw a missing logo."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: here)")
-    parser.add_argument("--logo", action="store_true", help="redraw letterheads/pangkalpinang.png")
+    parser.add_argument("--logo", action="store_true", help=f"redraw letterheads/{logo_name}")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, build in BUILDERS.items():
+    for name, build in builders.items():
         build().save(args.out / name)
         print(f"wrote {args.out / name}")
-    logo = HERE / "letterheads" / "pangkalpinang.png"
+    logo = HERE / "letterheads" / logo_name
     if args.logo or not logo.exists():
-        draw_placeholder_logo(logo)
+        draw_logo(logo)
         print(f"wrote {logo}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(BUILDERS, "pangkalpinang.png", draw_placeholder_logo, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":
