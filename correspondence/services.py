@@ -19,6 +19,7 @@ from archive import audit, register as number_register, retention as jra
 from archive.blobs import sha256_hex
 from archive.db import connect, transaction
 from archive.store import Archive, FiledLetter
+from signatures.errors import KeyLoadError
 from signatures.keys import KeySource, Pkcs12KeySource, load_certificate
 from signatures.route import Route, RouteStep, Signatory
 from signatures.appearance import StampSettings
@@ -392,7 +393,11 @@ class Naskah:
 
     def verify(self, pdf: bytes, office_name: str) -> VerificationReport:
         office = self.office(office_name)
-        roots = [load_certificate(self._home_path(f"keys/{office.id}/ca.pem"))]
+        anchor = self._home_path(f"keys/{office.id}/ca.pem")
+        if not anchor.is_file():
+            raise KeyLoadError(f"no trusted CA certificate for office '{office.id}' in this NASKAH_HOME: put the office's "
+                               f"CA certificate at {anchor} (or run 'naskah keys demo --office {office.id}' for demo keys)")
+        roots = [load_certificate(anchor)]
         expected = {
             o.id: ExpectedSignatory(o.id, o.name, o.nip, o.jabatan,
                                     load_certificate(self._home_path(o.certificate)) if o.certificate and self._home_path(o.certificate).is_file() else None)

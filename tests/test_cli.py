@@ -143,3 +143,10 @@ def test_sop_check(home, tmp_path):
                    "steps:\n  - {id: 1, name: s, actor: b, action: record, next: 2}\n")
     result = naskah(home, "sop", "check", str(bad))
     assert result.returncode == 3 and "unknown actor 'b'" in result.stderr and "missing step '2'" in result.stderr
+
+
+def test_verify_without_the_office_ca_says_where_to_put_it(tmp_path, home, demo):
+    out = tmp_path / "jawaban.pdf"
+    naskah(home, "archive", "get", demo, "--out", str(out))
+    result = naskah(tmp_path / "other-home", "verify", str(out), "--office", "pangkalpinang")
+    assert result.returncode == 6 and "ca.pem" in result.stderr and "keys demo" in result.stderr
