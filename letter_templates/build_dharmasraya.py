@@ -27,14 +27,14 @@ from docx.shared import Cm
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build_templates import (  # noqa: E402
+    attachments_value,
+    finish_placeholder_logo,
     run,
     ANONIM,
-    HERE,
     TEXT_WIDTH_CM,
     add_kop,
     add_row,
     field_table,
-    merged,
     new_document,
     para,
     signature_block,
@@ -68,17 +68,6 @@ def given(expr: str) -> str:
 def section(doc, text):
     para(doc, (text, "b"), keep_next=True, before=6, after=3)
 
-
-def attachments_value():
-    return [
-        "{%p if complaint.attachments %}",
-        "{%p for a in complaint.attachments %}",
-        "{{ loop.index }}. {{ a }}",
-        "{%p endfor %}",
-        "{%p else %}",
-        "-",
-        "{%p endif %}",
-    ]
 
 
 # ---- Formulir Pengaduan Masyarakat -------------------------------------------------------------
@@ -287,7 +276,7 @@ def draw_placeholder_logo(path: Path, size: int = 480) -> None:
 
     Not any government's coat of arms; an office puts its own logo in its profile.
     """
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     w = h = size
     img = Image.new("RGBA", (w, h), (255, 255, 255, 0))
@@ -307,15 +296,7 @@ def draw_placeholder_logo(path: Path, size: int = 480) -> None:
         y0 = h * 0.62 + k * h * 0.05
         wave = [(x, y0 + math.sin(x / w * 5 * math.pi) * h * 0.012) for x in range(int(w * 0.2), int(w * 0.8) + 1, 4)]
         d.line(wave, fill=river, width=max(3, w // 60))
-    try:
-        font = ImageFont.load_default(size=w // 10)
-    except TypeError:  # Pillow < 10.1
-        font = ImageFont.load_default()
-    text = "LOGO"
-    box = d.textbbox((0, 0), text, font=font)
-    d.text(((w - (box[2] - box[0])) / 2, h * 0.73), text, fill=gold, font=font, stroke_width=1, stroke_fill=dark)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    img.save(path, optimize=True)
+    finish_placeholder_logo(img, d, path, colour=gold, top=0.73, font_div=10, stroke_width=1, stroke_fill=dark)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,15 +40,15 @@ from docx.shared import Cm
 
 try:
     from letter_templates.build_templates import (
-        run,
-        HERE, TEXT_WIDTH_CM, add_kop, add_row, field_table, merged, new_document, para,
+        finish_placeholder_logo, run,
+        TEXT_WIDTH_CM, add_kop, add_row, field_table, new_document, para,
         signature_block, tag, tag_row, table, title,
     )
 except ImportError:  # run as a script from letter_templates/
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from build_templates import (  # type: ignore[no-redef]
-        run,
-        HERE, TEXT_WIDTH_CM, add_kop, add_row, field_table, merged, new_document, para,
+        finish_placeholder_logo, run,
+        TEXT_WIDTH_CM, add_kop, add_row, field_table, new_document, para,
         signature_block, tag, tag_row, table, title,
     )
 
@@ -199,7 +199,7 @@ BUILDERS = {
 
 def draw_placeholder_logo(path: Path, size: int = 480) -> None:
     """A neutral emblem (octagon, river, three stars, LOGO). Not the regency's coat of arms."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     w = h = size
     img = Image.new("RGBA", (w, h), (255, 255, 255, 0))
@@ -223,15 +223,7 @@ def draw_placeholder_logo(path: Path, size: int = 480) -> None:
         y0 = h * 0.46 + k * h * 0.07
         wave = [(x, y0 + math.sin(x / w * 3 * math.pi) * h * 0.025) for x in range(int(w * 0.2), int(w * 0.8) + 1, 4)]
         d.line(wave, fill=river, width=max(4, w // 48))
-    try:
-        font = ImageFont.load_default(size=w // 10)
-    except TypeError:  # Pillow < 10.1
-        font = ImageFont.load_default()
-    text = "LOGO"
-    box = d.textbbox((0, 0), text, font=font)
-    d.text(((w - (box[2] - box[0])) / 2, h * 0.62), text, fill=green, font=font)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    img.save(path, optimize=True)
+    finish_placeholder_logo(img, d, path, colour=green, top=0.62, font_div=10)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from build_templates import (  # noqa: E402  (a script next to build_templates.py)
+    finish_placeholder_logo,
     run,
     ANONIM,
     TEXT_WIDTH_CM,
@@ -119,7 +120,7 @@ def keep_together(t) -> None:
 
 def draw_placeholder_logo(path: Path, size: int = 480) -> None:
     """A neutral emblem (round seal, gear, a plain line, the word LOGO). Not any government's arms."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     w = h = size
     img = Image.new("RGBA", (w, h), (255, 255, 255, 0))
@@ -140,15 +141,7 @@ def draw_placeholder_logo(path: Path, size: int = 480) -> None:
     d.ellipse([cx - r_hole, cy - r_hole, cx + r_hole, cy + r_hole], fill=(255, 255, 255, 255))
     # a plain horizon line under the gear
     d.line([(w * 0.22, h * 0.66), (w * 0.78, h * 0.66)], fill=gold, width=max(3, w // 60))
-    try:
-        font = ImageFont.load_default(size=w // 10)
-    except TypeError:  # Pillow < 10.1
-        font = ImageFont.load_default()
-    text = "LOGO"
-    box = d.textbbox((0, 0), text, font=font)
-    d.text(((w - (box[2] - box[0])) / 2, h * 0.69), text, fill=green, font=font)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    img.save(path, optimize=True)
+    finish_placeholder_logo(img, d, path, colour=green, top=0.69, font_div=10)
 
 
 def main(argv: list[str] | None = None) -> int:

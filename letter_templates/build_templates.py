@@ -289,6 +289,19 @@ def title(doc, text, nomor=None, after=12):
         para(doc, ("Nomor: " + nomor, "", BODY_PT), align=center, after=after)
 
 
+def attachments_value() -> list[str]:
+    """The complaint's attachments as a numbered list, or "-" when there are none."""
+    return [
+        "{%p if complaint.attachments %}",
+        "{%p for a in complaint.attachments %}",
+        "{{ loop.index }}. {{ a }}",
+        "{%p endfor %}",
+        "{%p else %}",
+        "-",
+        "{%p endif %}",
+    ]
+
+
 def field_table(doc, rows, widths=(4.2, 0.4), after=True):
     """Label : value rows in a borderless table; a row is (label, value) or a raw tag string."""
     w_label, w_colon = widths
@@ -409,15 +422,7 @@ def build_tanda_terima() -> Document:
         "{%tr endif %}",
         ("Hal", "{{ complaint.subject }}"),
         ("Isi Pengaduan", "{{ complaint.content|paragraf }}"),
-        ("Lampiran", [
-            "{%p if complaint.attachments %}",
-            "{%p for a in complaint.attachments %}",
-            "{{ loop.index }}. {{ a }}",
-            "{%p endfor %}",
-            "{%p else %}",
-            "-",
-            "{%p endif %}",
-        ]),
+        ("Lampiran", attachments_value()),
     ], widths=(4.6, 0.4))
     para(doc,
          "Pengaduan tersebut telah dicatat dan akan ditindaklanjuti sesuai dengan standar "
@@ -719,9 +724,24 @@ BUILDERS = {
 
 # ---- placeholder emblem ----------------------------------------------------------------------
 
+def finish_placeholder_logo(img, d, path: Path, *, colour, top: float, font_div: int, **text_style) -> None:
+    """The word LOGO under an emblem, then save: every placeholder letterhead ends this way."""
+    from PIL import ImageFont
+
+    w, h = img.size
+    try:
+        font = ImageFont.load_default(size=w // font_div)
+    except TypeError:  # Pillow < 10.1
+        font = ImageFont.load_default()
+    box = d.textbbox((0, 0), "LOGO", font=font)
+    d.text(((w - (box[2] - box[0])) / 2, h * top), "LOGO", fill=colour, font=font, **text_style)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path, optimize=True)
+
+
 def draw_placeholder_logo(path: Path, size: int = 480) -> None:
     """A neutral emblem (shield, star, waves, the word LOGO). Not any government's arms."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     w, h = size, int(size * 1.2)
     img = Image.new("RGBA", (w, h), (255, 255, 255, 0))
@@ -747,15 +767,7 @@ def draw_placeholder_logo(path: Path, size: int = 480) -> None:
         wave = [(x, y0 + math.sin(x / w * 4 * math.pi) * h * 0.015)
                 for x in range(int(w * 0.22), int(w * 0.78) + 1, 4)]
         d.line(wave, fill=sea, width=max(3, w // 60))
-    try:
-        font = ImageFont.load_default(size=w // 11)
-    except TypeError:  # Pillow < 10.1
-        font = ImageFont.load_default()
-    text = "LOGO"
-    box = d.textbbox((0, 0), text, font=font)
-    d.text(((w - (box[2] - box[0])) / 2, h * 0.66), text, fill=navy, font=font)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    img.save(path, optimize=True)
+    finish_placeholder_logo(img, d, path, colour=navy, top=0.66, font_div=11)
 
 
 def run(builders, logo_name: str, draw_logo, description: str, argv: list[str] | None = None) -> int:

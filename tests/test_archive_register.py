@@ -6,10 +6,9 @@ import json
 import multiprocessing
 import os
 import shutil
-import subprocess
-import sys
 import time
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,12 @@ from archive.store import Archive
 from correspondence.catalog import SHIPPED_OFFICES
 from correspondence.office import Numbering
 from correspondence.services import Naskah
+from clitools import run_naskah  # tests/clitools.py
 
-NASKAH = str(Path(sys.executable).with_name("naskah"))
 WHEN = datetime(2026, 11, 21, 10, 0)
 TAKE = dict(office="o", series="surat", kka="000.8.3.4", pattern="{kka}/{urut}/{unit}/{tahun}", padding=4, unit="DPMPTSP")
 
-
-def naskah(home: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([NASKAH, *args], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "NASKAH_HOME": str(home), "NASKAH_ACTOR": "tu"})
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+naskah = partial(run_naskah, env={"NASKAH_ACTOR": "tu"})
 
 
 def test_take_void_list(tmp_path):

@@ -6,11 +6,8 @@ import errno
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,26 +17,15 @@ from archive.errors import InvalidQuery, StorageFull
 from archive.search import Query, fts_query
 from archive.store import Archive
 from correspondence.complaint import Complainant, Complaint
-from correspondence.demo import run_demo
-from correspondence.services import Naskah, _letter_parties
+from correspondence.services import _letter_parties
+from clitools import demo_home, run_naskah as cli  # tests/clitools.py
 
-NASKAH = str(Path(sys.executable).with_name("naskah"))
 ISSUE = dict(office="o", series="surat", kka="000.8.3.4", pattern="{kka}/{urut}/{unit}/{tahun}", padding=4, unit="DPMPTSP")
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    home = tmp_path_factory.mktemp("search-home")
-    with Naskah(home) as service:
-        register, signed = run_demo(service, "pangkalpinang", lambda line: None)
-    return home, register, signed[0]
-
-
-def cli(home: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([NASKAH, *args], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "NASKAH_HOME": str(home)})
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+    return demo_home(tmp_path_factory, "search-home")
 
 
 def test_filed_letters_carry_metadata_and_text(demo):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,16 +12,11 @@ import pytest
 from archive import audit
 from archive.db import connect, transaction
 from archive.errors import AuditError
+from clitools import run_naskah  # tests/clitools.py
 
-NASKAH = str(Path(sys.executable).with_name("naskah"))
 WHEN = datetime(2026, 11, 21, 10, 0)
 
-
-def naskah(home: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([NASKAH, *args], capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "NASKAH_HOME": str(home), "NASKAH_ACTOR": "arsiparis"})
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+naskah = partial(run_naskah, env={"NASKAH_ACTOR": "arsiparis"})
 
 
 def _trail(home: Path, n: int = 5):

@@ -3,28 +3,18 @@ and nothing half-written after a mistake."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from correspondence.catalog import SHIPPED_OFFICES
-
-NASKAH = str(Path(sys.executable).with_name("naskah"))
+from clitools import run_naskah as naskah  # tests/clitools.py
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("cli-home")
-
-
-def naskah(home: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "NASKAH_HOME": str(home), **(env or {})}
-    result = subprocess.run([NASKAH, *args], capture_output=True, text=True, env=environment, input=stdin, timeout=300)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
 
 
 @pytest.fixture(scope="module")

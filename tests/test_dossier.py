@@ -4,9 +4,6 @@ letters, and every kind of bad dossier refused with nothing written."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -16,25 +13,13 @@ import pytest
 from archive import dossier
 from archive.errors import DossierConflict, DossierInvalid
 from correspondence.casestore import CaseStore
-from correspondence.demo import run_demo
 from correspondence.services import Naskah
-
-NASKAH = str(Path(sys.executable).with_name("naskah"))
-
-
-def cli(home: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([NASKAH, *args], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "NASKAH_HOME": str(home)})
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+from clitools import demo_home, run_naskah as cli  # tests/clitools.py
 
 
 @pytest.fixture(scope="module")
 def home_a(tmp_path_factory):
-    home = tmp_path_factory.mktemp("home-a")
-    with Naskah(home) as service:
-        register, signed = run_demo(service, "pangkalpinang", lambda line: None)
-    return home, register, signed[0]
+    return demo_home(tmp_path_factory, "home-a")
 
 
 @pytest.fixture(scope="module")

@@ -4,34 +4,19 @@ each named by its nomor or complaint and document."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from archive import fixity
-from correspondence.demo import run_demo
 from correspondence.services import Naskah
-
-NASKAH = str(Path(sys.executable).with_name("naskah"))
-
-
-def cli(home: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([NASKAH, *args], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "NASKAH_HOME": str(home)})
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+from clitools import demo_home, run_naskah as cli  # tests/clitools.py
 
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
-    home = tmp_path_factory.mktemp("fixity-home")
-    with Naskah(home) as service:
-        register, signed = run_demo(service, "pangkalpinang", lambda line: None)
-    return home, register, signed[0]
+    return demo_home(tmp_path_factory, "fixity-home")
 
 
 @pytest.fixture

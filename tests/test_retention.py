@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -17,15 +13,9 @@ from archive.db import connect
 from archive.errors import KkaTableError
 from archive.store import Archive
 from correspondence.catalog import SHIPPED_OFFICES, SHIPPED_SOPS
+from clitools import run_naskah as naskah  # tests/clitools.py
 
-NASKAH = str(Path(sys.executable).with_name("naskah"))
 PATTERN = dict(pattern="{kka}/{urut}/{unit}/{tahun}", padding=4, unit="X")
-
-
-def naskah(home: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([NASKAH, *args], capture_output=True, text=True, timeout=120, env={**os.environ, "NASKAH_HOME": str(home)})
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
 
 
 def _file(archive: Archive, office: str, kka: str, when: datetime, hal: str = "Surat") -> str:
