@@ -69,11 +69,28 @@ def office_name(given: Optional[str]) -> str:
 def service() -> Iterator[Any]:
     from correspondence.services import Naskah
 
-    naskah = Naskah(home())
+    naskah = Naskah(home(), clock=cli_clock())
     try:
         yield naskah
     finally:
         naskah.close()
+
+
+def cli_clock() -> Any:
+    """The service's clock: the real one, or the fixed moment in $NASKAH_NOW (ISO 8601, e.g.
+    2026-11-23T09:00, office wall time) for tests, demos and re-running a day's work."""
+    from datetime import datetime
+
+    fixed = os.environ.get("NASKAH_NOW", "").strip()
+    if not fixed:
+        return datetime.now
+    try:
+        moment = datetime.fromisoformat(fixed)
+    except ValueError:
+        from correspondence.errors import InvalidInput
+
+        raise InvalidInput(f"NASKAH_NOW='{fixed}' is not a date and time; write it like 2026-11-23T09:00") from None
+    return lambda: moment
 
 
 def read_passphrase(official: str, passphrase_file: Optional[Path]) -> bytes:
@@ -139,6 +156,43 @@ def keys_demo(office: Optional[str] = OfficeOpt,
     typer.echo(f"demo PKI written to {dest}")
 
 
+def read_pin(token: str, pin_file: Optional[Path]) -> bytes:
+    """A token's PIN, from a file (first line) or asked for with hidden input; never stored or logged."""
+    if pin_file is not None:
+        return read_passphrase(token, pin_file)
+    return typer.prompt(f"PIN of token {token}", hide_input=True).encode()
+
+
+@keys_app.command("token-import")
+def keys_token_import(
+    official: str = typer.Argument(..., help="Official id whose key goes on the token."),
+    token: str = typer.Option(..., "--token", help="Label of the (initialised) PKCS#11 token."),
+    office: Optional[str] = OfficeOpt,
+    module: str = typer.Option("", "--module", help="PKCS#11 module (default: $NASKAH_PKCS11_MODULE, then SoftHSM2/OpenSC)."),
+    label: str = typer.Option("", "--label", help="Label of the key and certificate on the token (default: the official id)."),
+    p12: Optional[Path] = typer.Option(None, "--p12", help="PKCS#12 file (default: the official's key: or the demo PKI's)."),
+    passphrase_file: Optional[Path] = typer.Option(None, help="File whose first line is the .p12 passphrase."),
+    pin_file: Optional[Path] = typer.Option(None, help="File whose first line is the token's PIN."),
+    write_profile: bool = typer.Option(False, "--write-profile", help="Point the official at the token in "
+                                       "$NASKAH_HOME/offices/<office>/office.yaml (key: becomes pkcs11:)."),
+) -> None:
+    """Put an official's .p12 key and certificate on a PKCS#11 token (a smart card, an HSM, SoftHSM2 for the demo)."""
+    passphrase = read_passphrase(official, passphrase_file)
+    pin = read_pin(token, pin_file)
+    with service() as naskah:
+        done = naskah.import_key_to_token(office_name(office), official, token=token, pin=pin, passphrase=passphrase,
+                                          module=module, label=label, p12=p12)
+        block = {"module": module, "token": done.token, "key_label": done.label}
+        typer.echo(f"key and certificate of {done.subject} stored on token '{done.token}' as '{done.label}' "
+                   f"(id {done.object_id}, module {done.module})")
+        if write_profile:
+            typer.echo(f"office profile written: {naskah.point_official_at_token(office_name(office), official, block)}")
+        else:
+            typer.echo(f"to sign with it, replace key: of {official} in the office profile with:\n"
+                       + yaml.safe_dump({"pkcs11": {k: v for k, v in block.items() if v}}, sort_keys=False).rstrip())
+    typer.echo("the .p12 file still holds the same key: delete it if the token is to be the only copy")
+
+
 @complaint_app.command("register")
 def complaint_register(
     as_: str = typer.Option(..., "--as", help="Official id of the staff member who receives it."),
@@ -201,6 +255,16 @@ def complaint_show(register: str) -> None:
         typer.echo(f"  {d.doc_key} v{d.version} {d.stage} ({d.media}) {d.nomor} {d.sha256[:16]}")
     for letter in view.letters:
         typer.echo(f"filed: {letter.nomor} {letter.tanggal} {letter.hal}")
+
+
+@app.command()
+def due(json_: bool = typer.Option(False, "--json"),
+        office: Optional[str] = typer.Option(None, "--office", help="Only this office's complaints (default: all)."),
+        official: Optional[str] = typer.Option(None, "--official", help="Only the work of this official (id).")) -> None:
+    """Open and overdue work per official and per complaint: each waiting step's due time and the overall limits."""
+    with service() as naskah:
+        report = naskah.due(office_name=office, official_id=official)
+    typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if json_ else report.to_text())
 
 
 @app.command()
@@ -317,8 +381,11 @@ def archive_show(nomor: str, json_: bool = typer.Option(False, "--json"),
 
 
 @app.command()
-def verify(file: Path, office: Optional[str] = OfficeOpt, json_: bool = typer.Option(False, "--json")) -> None:
-    """Check every signature of a PDF: intact, trusted, in the route's order, by the expected official."""
+def verify(file: Path, office: Optional[str] = OfficeOpt, json_: bool = typer.Option(False, "--json"),
+           online: bool = typer.Option(False, "--online", help="Also fetch revocation data (OCSP/CRL) from the CA now; "
+                                                               "by default only the data embedded in the file (B-LT) is used.")) -> None:
+    """Check every signature of a PDF: intact, trusted, timestamp, revocation, level, what changed after it,
+    in the route's order, by the expected official. Exit 0 only if all hold, 1 if not."""
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -327,7 +394,7 @@ def verify(file: Path, office: Optional[str] = OfficeOpt, json_: bool = typer.Op
         raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
     with service() as naskah:
         name = office or naskah.office_of_file(data) or office_name(None)
-        report = naskah.verify(data, name)
+        report = naskah.verify(data, name, online=online)
     typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) if json_ else report.to_text())
     if not report.ok:
         raise typer.Exit(1)
@@ -464,16 +531,21 @@ def archive_verify(json_: bool = typer.Option(False, "--json"),
     with service() as naskah:
         planned = fixity.plan(naskah.archive, naskah.cases.blob_references())
         verify_fn = None if no_signatures else naskah.verify
+        from functools import partial
+
+        from correspondence.services import verifier
+        # signatures are re-validated by one process per core (the same report as a serial run)
+        parallel = {} if no_signatures else {"verifier": partial(verifier, naskah.home), "jobs": os.cpu_count() or 1}
         if sys.stdout.isatty() and not json_:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             with Progress(TextColumn("{task.description:<40.40}"), BarColumn(), MofNCompleteColumn(),
                           TimeRemainingColumn(), transient=True) as bar:
                 task = bar.add_task("fixity", total=fixity.total_steps(*planned))
-                report = fixity.check(naskah.archive, verify=verify_fn, planned=planned,
+                report = fixity.check(naskah.archive, verify=verify_fn, planned=planned, **parallel,
                                       progress=lambda what, n: bar.update(task, advance=n, description=what))
         else:
-            report = fixity.check(naskah.archive, verify=verify_fn, planned=planned)
+            report = fixity.check(naskah.archive, verify=verify_fn, planned=planned, **parallel)
     if json_:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -628,6 +700,117 @@ def archive_retention(at: Optional[str] = typer.Option(None, "--at", help="Date 
         rule = f"{i.rule} {i.rule_name}" if i.rule else "-"
         typer.echo(f"{i.nomor}\t{i.tanggal}\t{i.stage}\t{i.fate or '-'}\tdue {i.due or '-'}\t{rule}\t{i.action}")
     typer.echo(f"{len(items)} letter(s) due")
+
+
+# -- reports, IKM survey, publication (correspondence/reports.py, ikm.py, publication.py) ------------
+report_app = typer.Typer(no_args_is_help=True, help="Reports on complaint handling: DOCX and PDF/A with charts.")
+app.add_typer(report_app, name="report")
+OutDirOpt = typer.Option(Path("."), "--out", help="Folder for the files (created if missing; default: here).")
+
+
+def read_input(path: Path) -> bytes:
+    from correspondence.errors import InvalidInput
+
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+
+
+def write_files(folder: Path, files: dict[str, bytes], *, err: bool = False) -> None:
+    """Write all the files or none (each to a .part file first, renamed once all are written)."""
+    from correspondence.errors import InvalidInput
+
+    parts: list[tuple[Path, Path]] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            parts.append((folder / f"{name}.part", folder / name))
+            parts[-1][0].write_bytes(data)
+        for tmp, final in parts:
+            tmp.replace(final)
+    except OSError as exc:
+        for tmp, _ in parts:
+            tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write into {folder}: {exc.strerror or exc}") from None
+    for name, data in files.items():
+        typer.echo(f"written {folder / name} ({len(data)} bytes)", err=err)
+
+
+@app.command()
+def ikm(file: Path = typer.Argument(..., help="CSV: a header row, then one respondent per row with columns u1..u9 (scores 1-4)."),
+        json_: bool = typer.Option(False, "--json", help='Print only {"ikm", "grade", "nrr", "respondents"} (other output goes to stderr).'),
+        office: Optional[str] = OfficeOpt, out: Path = OutDirOpt,
+        periode: str = typer.Option("", "--periode", help="Survey period shown in the report, e.g. 'Semester II 2026'.")) -> None:
+    """IKM survey (PermenPANRB 14/2017): NRR of the nine elements, index with weights 1/9, IKM and grade A-D;
+    writes the survey report (DOCX and PDF/A). Rows with a bad score are left out and listed by line."""
+    data = read_input(file)
+    with service() as naskah:
+        report = naskah.ikm_survey(office_name(office), data, source=file.name, periode=periode)
+    result = report.ikm
+    for line, problems in result.left_out:
+        typer.echo(f"line {line} left out: " + "; ".join(p.reason() for p in problems), err=True)
+    write_files(out, {f"{report.basename}.docx": report.docx, f"{report.basename}.pdf": report.pdf}, err=json_)
+    if json_:
+        typer.echo(json.dumps(result.to_json()))
+        return
+    from correspondence.ikm import ELEMENTS
+
+    typer.echo(f"{file.name}: {result.respondents} respondent(s), {len(result.left_out)} row(s) left out")
+    for i, (element, nrr) in enumerate(zip(ELEMENTS, result.nrr), start=1):
+        typer.echo(f"  u{i}  {element:<42} NRR {float(nrr):.3f}")
+    typer.echo(f"index {float(result.index):.4f} (sum of NRR x 1/9); IKM {result.ikm_published} "
+               f"(exact {float(result.ikm):.4f}); grade {result.grade.letter} ({result.grade.kinerja})")
+
+
+def _report(period: Any, office: Optional[str], out: Path, ikm_file: Optional[Path], kepada: Optional[str]) -> None:
+    from correspondence.ikm import survey_result
+
+    survey = survey_result(read_input(ikm_file), source=ikm_file.name) if ikm_file is not None else None
+    with service() as naskah:
+        report = naskah.report(office_name(office), period, ikm=survey, kepada=kepada)
+    write_files(out, {f"{report.basename}.docx": report.docx, f"{report.basename}.pdf": report.pdf})
+    s = report.summary
+    share = "-" if s.on_time_share is None else f"{s.on_time_share:.0%}"
+    typer.echo(f"{period.label}: {s.total} complaint(s); " + ", ".join(f"{label}: {n}" for label, n in s.by_status)
+               + f"; finished on time: {share}")
+
+
+@report_app.command("yearly")
+def report_yearly(year: int = typer.Argument(..., help="The year, e.g. 2026."), office: Optional[str] = OfficeOpt,
+                  out: Path = OutDirOpt,
+                  ikm_file: Optional[Path] = typer.Option(None, "--ikm", help="An IKM survey CSV whose result the report includes."),
+                  kepada: Optional[str] = typer.Option(None, "--kepada", help="Addressee (default: the Bupati/Wali Kota of the office's government).")) -> None:
+    """Laporan tahunan to the Bupati/Wali Kota: complaints received in YEAR by channel, category, status, time to
+    resolution, share on time and satisfaction."""
+    from correspondence.reports import Period
+
+    _report(Period.yearly(year), office, out, ikm_file, kepada)
+
+
+@report_app.command("monthly")
+def report_monthly(month: str = typer.Argument(..., metavar="YYYY-MM", help="The month, e.g. 2026-11."),
+                   office: Optional[str] = OfficeOpt, out: Path = OutDirOpt,
+                   ikm_file: Optional[Path] = typer.Option(None, "--ikm", help="An IKM survey CSV whose result the recap includes."),
+                   kepada: Optional[str] = typer.Option(None, "--kepada", help="Addressee named in the recap.")) -> None:
+    """Rekapitulasi bulanan: the same figures for the complaints received in one month."""
+    from correspondence.reports import Period
+
+    _report(Period.monthly(month), office, out, ikm_file, kepada)
+
+
+@app.command()
+def publish(out: Path = typer.Option(..., "--out", help="Folder for the HTML page and the PDF (created if missing)."),
+            office: Optional[str] = OfficeOpt,
+            year: Optional[int] = typer.Option(None, "--year", help="Only complaints answered in this year.")) -> None:
+    """Publish the answered complaints (SOP step 12): an HTML page and a PDF/A, with names, NIK, phone numbers,
+    email and street addresses removed and the complainant never identified."""
+    from correspondence.reports import Period
+
+    with service() as naskah:
+        pub = naskah.publication(office_name(office), year=Period.yearly(year).year if year is not None else None)
+    write_files(out, {f"{pub.basename}.html": pub.html.encode("utf-8"), f"{pub.basename}.pdf": pub.pdf})
+    typer.echo(f"{len(pub.entries)} answered complaint(s) published")
 
 
 def main() -> None:

@@ -24,6 +24,18 @@ class Contacts(Frozen):
     website: str = ""
 
 
+class Pkcs11Key(Frozen):
+    """A signing key on a PKCS#11 token (smart card, USB token, HSM; SoftHSM2 for the demo).
+
+    The token's PIN is asked for at signing time like a passphrase; it is never written here.
+    """
+
+    module: str = ""  # the token's driver library; default: $NASKAH_PKCS11_MODULE, then SoftHSM2/OpenSC
+    token: str = Field(min_length=1)  # the token's label
+    key_label: str = Field(min_length=1)  # label of the private key on the token
+    cert_label: str = ""  # label of the certificate on the token; default: key_label
+
+
 class Official(Frozen):
     """An official (pejabat/pegawai) of the office and the SOP role they fill."""
 
@@ -36,6 +48,18 @@ class Official(Frozen):
     role: str
     certificate: str = ""  # public certificate (PEM), relative to NASKAH_HOME unless absolute
     key: str = ""  # PKCS#12 file, relative to NASKAH_HOME unless absolute
+    pkcs11: Pkcs11Key | None = None  # or: the key is on a token (not both)
+
+    @model_validator(mode="after")
+    def _one_key(self) -> "Official":
+        if self.key and self.pkcs11 is not None:
+            raise ValueError(f"official '{self.id}' has both key: (a PKCS#12 file) and pkcs11: (a token); keep one")
+        return self
+
+    @property
+    def signs(self) -> bool:
+        """Has a signing key (a PKCS#12 file or a token)."""
+        return bool(self.key) or self.pkcs11 is not None
 
     @field_validator("nip", mode="before")
     @classmethod
@@ -94,12 +118,175 @@ class Numbering(Frozen):
 
 
 class Signing(Frozen):
-    """TTE settings: footer wording printed with the stamp, paraf appearance, level."""
+    """TTE settings: footer wording printed with the stamp, paraf appearance, PAdES level.
+
+    ``level``: B-B (signature only, no network), B-T (plus a timestamp from ``tsa_url``),
+    B-LT (plus the revocation data of signer and TSA, so letters validate offline for years).
+    ``trust_roots``: CA certificates (PEM/DER files, relative to NASKAH_HOME unless absolute)
+    trusted besides the office CA ``keys/<office>/ca.pem``, e.g. the TSA's root.
+    """
 
     footer: str
     paraf_visible: bool = False
-    level: Literal["B-B"] = "B-B"
+    level: Literal["B-B", "B-T", "B-LT"] = "B-B"
+    tsa_url: str = ""
+    trust_roots: tuple[str, ...] = ()
+    service_timeout: float = Field(default=10.0, gt=0, le=120)
     verify_url: str = "naskah:verify/{ref}"
+
+    @model_validator(mode="after")
+    def _tsa_for_timestamped_levels(self) -> "Signing":
+        if self.level != "B-B" and not self.tsa_url:
+            raise ValueError(f"level {self.level} needs a time-stamping authority: add tsa_url: "
+                             "http(s)://... (the TSA's RFC 3161 address), or use level: B-B")
+        if self.tsa_url and not re.match(r"^https?://[^\s/]+", self.tsa_url):
+            raise ValueError(f"tsa_url {self.tsa_url!r} is not an http:// or https:// address")
+        return self
+
+
+# -- calendar: office hours, local holidays, extra working days; office-level limits ----------------
+# Used by correspondence/calendar.py and deadlines.py; conventions in docs/calendar.md.
+from datetime import date as Date, time as Time  # noqa: E402
+
+from .sop import CHANNELS, Duration  # noqa: E402
+
+WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")  # date.weekday() order
+_PERIOD = re.compile(r"^(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})$")
+
+
+class Period(Frozen):
+    """One stretch of office hours within a day, written "07:30-12:00" (or "07.30-12.00")."""
+
+    start: Time
+    end: Time
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: object) -> object:
+        if not isinstance(data, str):
+            return data
+        match = _PERIOD.match(data.strip())
+        if not match:
+            raise ValueError(f"'{data}' is not a period of office hours; write it like \"07:30-12:00\"")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+            raise ValueError(f"'{data}' is not a time of day (00:00 to 23:59)")
+        return {"start": Time(h1, m1), "end": Time(h2, m2)}
+
+    @model_validator(mode="after")
+    def _forward(self) -> "Period":
+        if self.end <= self.start:
+            raise ValueError(f"office hours {self.start:%H:%M}-{self.end:%H:%M} end before they start")
+        return self
+
+
+def _periods(*texts: str) -> tuple[Period, ...]:
+    return tuple(Period.model_validate(text) for text in texts)
+
+
+def _check_day(periods: tuple[Period, ...], where: str) -> None:
+    for before, after in zip(periods, periods[1:]):
+        if after.start < before.end:
+            raise ValueError(f"{where}: periods must be in order and must not overlap "
+                             f"({before.start:%H:%M}-{before.end:%H:%M}, {after.start:%H:%M}-{after.end:%H:%M})")
+
+
+class OfficeHours(Frozen):
+    """Office hours per weekday; a weekday without hours is not a working day.
+
+    Default: Senin-Kamis 07.30-16.00 with a break 12.00-13.00, Jumat 07.30-16.30 with a break
+    11.30-13.00 (37.5 working hours a week, as Perpres 21/2023 sets for government offices); Sabtu
+    and Minggu closed. Give only the days that differ; ``jumat: []`` closes a day.
+    """
+
+    senin: tuple[Period, ...] = _periods("07:30-12:00", "13:00-16:00")
+    selasa: tuple[Period, ...] = _periods("07:30-12:00", "13:00-16:00")
+    rabu: tuple[Period, ...] = _periods("07:30-12:00", "13:00-16:00")
+    kamis: tuple[Period, ...] = _periods("07:30-12:00", "13:00-16:00")
+    jumat: tuple[Period, ...] = _periods("07:30-11:30", "13:00-16:30")
+    sabtu: tuple[Period, ...] = ()
+    minggu: tuple[Period, ...] = ()
+
+    @model_validator(mode="after")
+    def _days(self) -> "OfficeHours":
+        for name in WEEKDAYS:
+            _check_day(getattr(self, name), name)
+        if not any(getattr(self, name) for name in WEEKDAYS):
+            raise ValueError("office_hours: at least one weekday needs office hours")
+        return self
+
+    def of(self, weekday: int) -> tuple[Period, ...]:
+        """The periods of ``date.weekday()`` (0 = Senin)."""
+        return getattr(self, WEEKDAYS[weekday])
+
+
+class LocalHoliday(Frozen):
+    """A day the office is closed besides the national ones (a regional holiday, cuti daerah)."""
+
+    date: Date
+    name: str = Field(min_length=1)
+
+
+class ExtraWorkingDay(Frozen):
+    """A day the office works although it is a weekend, holiday or cuti bersama (e.g. a front desk)."""
+
+    date: Date
+    name: str = ""
+    hours: tuple[Period, ...] = ()  # default: that weekday's office hours, or Senin's if it has none
+
+    @model_validator(mode="after")
+    def _hours(self) -> "ExtraWorkingDay":
+        _check_day(self.hours, f"extra working day {self.date}")
+        return self
+
+
+class OfficeCalendar(Frozen):
+    """The office's own calendar: its hours and the days it adds or removes (see docs/calendar.md)."""
+
+    office_hours: OfficeHours = OfficeHours()
+    local_holidays: tuple[LocalHoliday, ...] = ()
+    extra_working_days: tuple[ExtraWorkingDay, ...] = ()
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "OfficeCalendar":
+        holidays = [h.date for h in self.local_holidays]
+        extra = [d.date for d in self.extra_working_days]
+        for label, days in (("local_holidays", holidays), ("extra_working_days", extra)):
+            twice = sorted({d for d in days if days.count(d) > 1})
+            if twice:
+                raise ValueError(f"{label}: {', '.join(map(str, twice))} listed more than once")
+        both = sorted(set(holidays) & set(extra))
+        if both:
+            raise ValueError(f"{', '.join(map(str, both))} is both a local holiday and an extra working day; keep one")
+        return self
+
+
+class OfficeLimit(Frozen):
+    """An overall limit the office works under besides its SOP's own (e.g. the SP4N-LAPOR! rules).
+
+    It runs from a milestone to a milestone of each complaint: ``from`` is ``diterima`` (received)
+    or a step id (when that step is first done), ``until`` is ``selesai`` (the complaint closed), a
+    step id, or null: a window no one in the office closes (shown as information, never overdue).
+    """
+
+    name: str = Field(min_length=1)
+    limit: Duration
+    channels: tuple[str, ...] = ()  # empty: every channel
+    from_: str = Field(default="diterima", alias="from")
+    until: str | None = "selesai"
+
+    @field_validator("from_", "until", mode="before")
+    @classmethod
+    def _step_ids(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [c for c in value if c not in CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channel(s) {unknown}; known: {', '.join(CHANNELS)}")
+        return value
 
 
 class Office(Frozen):
@@ -120,6 +307,8 @@ class Office(Frozen):
     numbering: Numbering
     signing: Signing
     officials: tuple[Official, ...]
+    calendar: OfficeCalendar = OfficeCalendar()  # office hours, local holidays, extra working days
+    limits: tuple[OfficeLimit, ...] = ()  # overall limits besides the SOP's (e.g. SP4N-LAPOR!)
     source: Path | None = None
 
     @model_validator(mode="after")

@@ -7,7 +7,6 @@ event, all in one database transaction where files and numbers are involved.
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,9 +19,10 @@ from archive.blobs import sha256_hex
 from archive.db import connect, transaction
 from archive.store import Archive, FiledLetter
 from signatures.errors import KeyLoadError
-from signatures.keys import KeySource, Pkcs12KeySource, load_certificate
+from signatures.keys import KeyRing, KeySource, Pkcs12KeySource, load_certificate
 from signatures.route import Route, RouteStep, Signatory
 from signatures.appearance import StampSettings
+from signatures.ltv import SignaturePolicy
 from signatures import signing
 from signatures.validation import ExpectedSignatory, VerificationReport, verify_pdf
 
@@ -77,11 +77,13 @@ class Naskah:
         audit.ensure_schema(self.conn)
         self._converter_factory = converter_factory
         self._converter: Any = None
-        self._keys: dict[tuple[str, str], KeySource] = {}
+        self._keys = KeyRing()  # keys opened once (token sessions included), closed by close()
         self._offices: dict[str, Office] = {}
+        self._policies: dict[str, SignaturePolicy] = {}
 
     # -- lifecycle -------------------------------------------------------
     def close(self) -> None:
+        self._keys.close()
         if self._converter is not None:
             self._converter.close()
             self._converter = None
@@ -153,7 +155,7 @@ class Naskah:
             if holder is not None:
                 raise ConfigError(f"nomor agenda {register} of office '{office.id}' is already used by office '{holder}' "
                                   "in this NASKAH_HOME; give the offices distinct numbering.unit or agenda_pattern values")
-            stored = tuple(Attachment(name, self.archive.blobs.put(data), len(data)) for name, data in files)
+            stored = tuple(Attachment(name, sha256_hex(data), len(data)) for name, data in files)  # put below
             complaint = Complaint(
                 register=register, office=office.id, sop=sop.id, channel=channel, received_at=now,
                 complainant=complainant, subject=subject.strip(), content=content, lapor_id=lapor_id, attachments=stored,
@@ -163,6 +165,8 @@ class Naskah:
             produced = []
             if first.document is not None:
                 produced.append(self._produce(complaint, office, sop, first, official, {}, now))
+            for _, data in files:  # stored once nothing can fail on the input: a refused complaint leaves no file
+                self.archive.blobs.put(data)
             self.cases.log(register, at=now, step=first.id, official=official.id, action="register",
                            data={"channel": channel, "attachments": [a.name for a in stored]})
             audit.append(self.conn, actor=official.id, action="register", subject=register, at=now,
@@ -186,8 +190,6 @@ class Naskah:
         with transaction(self.conn):
             produced: list[str] = []
             nomor = ""
-            for name, blob in files:
-                self.cases.add_attachment(register, step.id, Attachment(name, self.archive.blobs.put(blob), len(blob)))
             self._still(register, state)
             if state.revising:
                 data = _merge(self._last_draft_data(register, step.document), data)
@@ -202,6 +204,8 @@ class Naskah:
                     produced.append(label)
                 new_state = engine.complete(state, choice)
                 action = step.action
+            for name, blob in files:  # stored after the documents rendered: a refused step leaves no file behind
+                self.cases.add_attachment(register, step.id, Attachment(name, self.archive.blobs.put(blob), len(blob)))
             self.cases.set_state(register, new_state, now)
             self.cases.log(register, at=now, step=step.id, official=official.id, action=action,
                            note=str(data.get("note", "")),
@@ -225,7 +229,8 @@ class Naskah:
         key = self._key(official, passphrase)
         current = self._current_pdf(register, step.document)
         signed = signing.sign_paraf(self.archive.blobs.get(current.sha256), route, index, key,
-                                    self._stamp_settings(office), when=self.clock())
+                                    self._stamp_settings(office), when=self.clock(),
+                                    policy=self._signature_policy(office), registered=self._registered(official))
         now = self.clock()
         with transaction(self.conn):
             self._still(register, state)
@@ -262,7 +267,8 @@ class Naskah:
                                 unit=office.numbering.unit, when=now) as issuing:
             self._still(register, state)
             signed = signing.sign_tte(draft, route, key, self._stamp_settings(office), nomor=issuing.nomor,
-                                      tanggal=f"{office.city}, {dates.tanggal(now)}", verification_ref=ref, when=now)
+                                      tanggal=f"{office.city}, {dates.tanggal(now)}", verification_ref=ref, when=now,
+                                      policy=self._signature_policy(office), registered=self._registered(official))
             signers = [
                 {"kind": s.kind, "official": s.signatory.official_id, "name": s.signatory.name,
                  "nip": s.signatory.nip, "jabatan": s.signatory.jabatan}
@@ -360,7 +366,7 @@ class Naskah:
         from signatures.pki import create_demo_pki
 
         office = self.office(office_name)
-        signers = [o for o in office.officials if o.key]
+        signers = [o for o in office.officials if o.signs]
         dest = self.home / "keys" / office.id
         create_demo_pki(dest, organisation=office.name, signatories=[_signatory(o) for o in signers], passphrase=passphrase)
         for official in signers:
@@ -372,6 +378,81 @@ class Naskah:
 
     def has_keys(self, office_name: str) -> bool:
         return (self.home / "keys" / self.office(office_name).id / "ca.pem").is_file()
+
+    def import_key_to_token(self, office_name: str, official_id: str, *, token: str, pin: bytes, passphrase: bytes,
+                            module: str = "", label: str = "", p12: Path | None = None) -> Any:
+        """Put an official's .p12 key and certificate on a PKCS#11 token (signatures.pkcs11.TokenImport).
+
+        The .p12 is the official's key: entry, else the demo PKI's keys/<office>/<official>.p12.
+        """
+        from signatures.pkcs11 import find_module, import_pkcs12
+
+        office = self.office(office_name)
+        official = office.official(official_id)
+        source = p12 or (self._home_path(official.key) if official.key else self.home / "keys" / office.id / f"{official.id}.p12")
+        return import_pkcs12(source, passphrase, module=find_module(module), token=token, pin=pin, label=label or official.id)
+
+    def point_official_at_token(self, office_name: str, official_id: str, block: dict[str, str]) -> Path:
+        """Write $NASKAH_HOME/offices/<id>/office.yaml with the official's key: replaced by ``pkcs11: block``.
+
+        A profile from elsewhere (shipped, or another folder) is copied there with the files of its
+        folder (demo script, logo, templates); the result is validated before it replaces anything.
+        """
+        import os
+        import shutil
+
+        import yaml
+
+        from .config import read_yaml
+        from .office import load_office
+
+        office = self.office(office_name)
+        official = office.official(official_id)
+        if office.source is None:
+            raise InvalidInput(f"office '{office.id}' was not loaded from a file; edit its profile by hand")
+        raw = read_yaml(office.source)
+        entry = next(o for o in raw["officials"] if o.get("id") == official.id)
+        entry.pop("key", None)
+        entry["pkcs11"] = {k: v for k, v in block.items() if v}
+        target_dir = self.home / "offices" / office.id
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / "office.yaml"
+        if office.source.resolve() != target.resolve():
+            for item in office.source.parent.iterdir():
+                if item.is_file() and item.name != "office.yaml" and not (target_dir / item.name).exists():
+                    shutil.copy2(item, target_dir / item.name)
+        header = (f"# Written by 'naskah keys token-import' from {office.source} (its comments are not kept);\n"
+                  "# officials with a pkcs11: entry sign with a key on a token, giving the token's PIN.\n")
+        tmp = target.with_name("office.yaml.part")
+        tmp.write_text(header + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8")
+        try:
+            load_office(tmp)
+        except Exception:
+            tmp.unlink(missing_ok=True)
+            raise
+        os.replace(tmp, target)
+        self._offices.clear()
+        return target
+
+    # -- reports, satisfaction survey, publication (reports.py, ikm.py, publication.py) --------
+    def report(self, office_name: str, period: Any, *, ikm: Any = None, kepada: str | None = None) -> Any:
+        """Yearly report (to the Bupati/Wali Kota) or monthly recap: ``reports.Report`` with DOCX and PDF/A."""
+        from . import reports
+
+        return reports.build(self, self.office(office_name), period, ikm=ikm, kepada=kepada)
+
+    def ikm_survey(self, office_name: str, data: bytes, *, source: str, periode: str = "") -> Any:
+        """IKM of a survey CSV (PermenPANRB 14/2017) and its report: ``reports.Report`` (``.ikm`` = the result)."""
+        from . import ikm, reports
+
+        return reports.build_ikm(self, self.office(office_name), ikm.survey_result(data, source=source),
+                                 source=source, periode=periode)
+
+    def publication(self, office_name: str, *, year: int | None = None) -> Any:
+        """The public list of answered complaints, personal data removed: ``publication.Publication``."""
+        from . import publication
+
+        return publication.build(self, self.office(office_name), year=year)
 
     # -- queries ---------------------------------------------------------
     def view(self, register: str) -> CaseView:
@@ -385,25 +466,29 @@ class Naskah:
     def complaints(self) -> list[tuple[Complaint, CaseState]]:
         return self.cases.list()
 
+    def due(self, *, office_name: str | None = None, official_id: str | None = None) -> Any:
+        """Open and overdue work per official and per complaint at the clock's now (deadlines.DueReport)."""
+        from .deadlines import due_report
+
+        return due_report(self, office=office_name, official=official_id)
+
     def document(self, register: str, doc_key: str, *, media: str = "pdf") -> bytes:
         docs = [d for d in self.cases.documents(register, doc_key) if d.media == media]
         if not docs:
             raise InvalidInput(f"complaint {register} has no {media} of '{doc_key}' yet")
         return self.archive.blobs.get(docs[-1].sha256)
 
-    def verify(self, pdf: bytes, office_name: str) -> VerificationReport:
+    def verify(self, pdf: bytes, office_name: str, *, online: bool = False) -> VerificationReport:
+        """Every signature checked against the office's trust roots and profile (``online``: fetch revocation)."""
         office = self.office(office_name)
-        anchor = self._home_path(f"keys/{office.id}/ca.pem")
-        if not anchor.is_file():
-            raise KeyLoadError(f"no trusted CA certificate for office '{office.id}' in this NASKAH_HOME: put the office's "
-                               f"CA certificate at {anchor} (or run 'naskah keys demo --office {office.id}' for demo keys)")
-        roots = [load_certificate(anchor)]
+        roots = self._trust_roots(office)
         expected = {
             o.id: ExpectedSignatory(o.id, o.name, o.nip, o.jabatan,
-                                    load_certificate(self._home_path(o.certificate)) if o.certificate and self._home_path(o.certificate).is_file() else None)
+                                    load_certificate(self._home_path(o.certificate)) if o.certificate and self._home_path(o.certificate).is_file() else None,
+                                    role=o.role)
             for o in office.officials
         }
-        return verify_pdf(pdf, trust_roots=roots, signatories=expected)
+        return verify_pdf(pdf, trust_roots=roots, signatories=expected, online=online)
 
     def office_of_file(self, pdf: bytes) -> str | None:
         """The office that filed this exact file, if the archive has it."""
@@ -434,13 +519,46 @@ class Naskah:
         return path if path.is_absolute() else self.home / path
 
     def _key(self, official: Official, passphrase: bytes) -> KeySource:
+        """The official's key, opened once per service (the passphrase or token PIN is not kept)."""
+        if official.pkcs11 is not None:
+            from signatures.pkcs11 import Pkcs11KeySource, TokenKey, find_module
+
+            spec = official.pkcs11
+            where = TokenKey(find_module(spec.module), spec.token, spec.key_label, spec.cert_label)
+            return self._keys.get(("pkcs11", where), passphrase, lambda: Pkcs11KeySource(where, passphrase))
         if not official.key:
-            raise NotAllowed(f"{official.name} has no signing key in the office profile (key:)")
+            raise NotAllowed(f"{official.name} has no signing key in the office profile (key: or pkcs11:)")
         path = self._home_path(official.key)
-        cache_key = (str(path), hashlib.sha256(passphrase).hexdigest())
-        if cache_key not in self._keys:
-            self._keys[cache_key] = Pkcs12KeySource(path, passphrase)
-        return self._keys[cache_key]
+        return self._keys.get(("pkcs12", path), passphrase, lambda: Pkcs12KeySource(path, passphrase))
+
+    def _trust_roots(self, office: Office) -> list[Any]:
+        """The office CA (keys/<office>/ca.pem) and the profile's signing.trust_roots."""
+        anchor = self._home_path(f"keys/{office.id}/ca.pem")
+        if not anchor.is_file():
+            raise KeyLoadError(f"no trusted CA certificate for office '{office.id}' in this NASKAH_HOME: put the office's "
+                               f"CA certificate at {anchor} (or run 'naskah keys demo --office {office.id}' for demo keys)")
+        return [load_certificate(anchor)] + [load_certificate(self._home_path(p)) for p in office.signing.trust_roots]
+
+    def _signature_policy(self, office: Office) -> SignaturePolicy:
+        """The office's PAdES level; kept per office so the TSA client (and its sizing token) is reused."""
+        policy = self._policies.get(office.id)
+        if policy is None:
+            settings = office.signing
+            roots = tuple(self._trust_roots(office)) if settings.level != "B-B" else ()
+            policy = SignaturePolicy(settings.level, tsa_url=settings.tsa_url, trust_roots=roots,
+                                     timeout=settings.service_timeout)
+            self._policies[office.id] = policy
+        return policy
+
+    def _registered(self, official: Official) -> Any:
+        """The certificate the office profile registers for the official (None if it names none)."""
+        if not official.certificate:
+            return None
+        path = self._home_path(official.certificate)
+        if not path.is_file():
+            raise KeyLoadError(f"the office profile registers certificate {path} for {official.name}, but the file is "
+                               "missing: restore it, or remove certificate: from the profile")
+        return load_certificate(path)
 
     def _stamp_settings(self, office: Office) -> StampSettings:
         return StampSettings(footer=office.signing.footer, paraf_visible=office.signing.paraf_visible,
@@ -522,6 +640,12 @@ class Naskah:
         self._store(complaint.register, doc_key, version, "prepared", step, docx, prepared, now)
         title = sop.documents[doc_key].title
         return f"{title} v{version}" + (" (perbaikan)" if revised else " (draft)")
+
+
+def verifier(home: Path) -> Callable[[bytes, str], VerificationReport]:
+    """``Naskah(home).verify``, made inside a worker process: ``archive.fixity.check`` re-validates
+    signed letters in parallel with ``verifier=functools.partial(verifier, home)``."""
+    return Naskah(home).verify
 
 
 def _letter_parties(complaint: Complaint) -> dict[str, str]:
