@@ -742,8 +742,10 @@ def ikm(file: Path = typer.Argument(..., help="CSV: a header row, then one respo
         json_: bool = typer.Option(False, "--json", help='Print only {"ikm", "grade", "nrr", "respondents"} (other output goes to stderr).'),
         office: Optional[str] = OfficeOpt, out: Path = OutDirOpt,
         periode: str = typer.Option("", "--periode", help="Survey period shown in the report, e.g. 'Semester II 2026'.")) -> None:
-    """IKM survey (PermenPANRB 14/2017): NRR of the nine elements, index with weights 1/9, IKM and grade A-D;
-    writes the survey report (DOCX and PDF/A). Rows with a bad score are left out and listed by line."""
+    """IKM survey (PermenPANRB 14/2017): IKM, grade A-D and the survey report (DOCX, PDF/A).
+
+    NRR of the nine elements, index with weights of exactly 1/9, IKM = index x 25. Rows with an empty,
+    non-integer or out-of-range score are left out and listed by line (header = line 1)."""
     data = read_input(file)
     with service() as naskah:
         report = naskah.ikm_survey(office_name(office), data, source=file.name, periode=periode)
@@ -781,8 +783,10 @@ def report_yearly(year: int = typer.Argument(..., help="The year, e.g. 2026."), 
                   out: Path = OutDirOpt,
                   ikm_file: Optional[Path] = typer.Option(None, "--ikm", help="An IKM survey CSV whose result the report includes."),
                   kepada: Optional[str] = typer.Option(None, "--kepada", help="Addressee (default: the Bupati/Wali Kota of the office's government).")) -> None:
-    """Laporan tahunan to the Bupati/Wali Kota: complaints received in YEAR by channel, category, status, time to
-    resolution, share on time and satisfaction."""
+    """Laporan tahunan to the Bupati/Wali Kota (DOCX and PDF/A with charts).
+
+    Complaints received in YEAR by channel, month, category, status, time to resolution, share
+    finished on time and satisfaction."""
     from correspondence.reports import Period
 
     _report(Period.yearly(year), office, out, ikm_file, kepada)
@@ -803,8 +807,10 @@ def report_monthly(month: str = typer.Argument(..., metavar="YYYY-MM", help="The
 def publish(out: Path = typer.Option(..., "--out", help="Folder for the HTML page and the PDF (created if missing)."),
             office: Optional[str] = OfficeOpt,
             year: Optional[int] = typer.Option(None, "--year", help="Only complaints answered in this year.")) -> None:
-    """Publish the answered complaints (SOP step 12): an HTML page and a PDF/A, with names, NIK, phone numbers,
-    email and street addresses removed and the complainant never identified."""
+    """Publish the answered complaints (SOP step 12) as an HTML page and a PDF/A, personal data removed.
+
+    Names, NIK, phone numbers, email and street addresses are removed, also inside the texts; the
+    complainant is never identified."""
     from correspondence.reports import Period
 
     with service() as naskah:

@@ -13,6 +13,26 @@ class WrongPassphrase(KeyLoadError):
     """The passphrase does not open the PKCS#12 file."""
 
 
+class WrongPin(WrongPassphrase):
+    """The token refused the PIN (a token's PIN is its key's passphrase)."""
+
+
+class TokenLocked(KeyLoadError):
+    """The token's user PIN is locked (too many wrong PINs); its security officer must unlock it."""
+
+
+class TokenNotFound(KeyLoadError):
+    """No token with the configured label is present in the PKCS#11 module."""
+
+
+class KeyNotOnToken(KeyLoadError):
+    """The token holds no private key or certificate with the configured label."""
+
+
+class Pkcs11ModuleMissing(KeyLoadError):
+    """No usable PKCS#11 module (the token's driver library) was found."""
+
+
 class NotAPdf(SignatureError):
     """The file is not a PDF, or is truncated or damaged beyond reading."""
 
@@ -35,3 +55,23 @@ class WrongSigner(SignatureError):
 
 class RouteMismatch(SignatureError):
     """The route given does not match the signature fields prepared in the PDF."""
+
+
+class CertificateNotUsable(SignatureError):
+    """The signer's certificate cannot sign now (expired, not yet valid, or revoked)."""
+
+
+class CertificateExpired(CertificateNotUsable):
+    """The signer's certificate (or one of its CA certificates) has expired."""
+
+
+class CertificateNotYetValid(CertificateNotUsable):
+    """The signer's certificate is not valid yet."""
+
+
+class CertificateRevoked(CertificateNotUsable):
+    """The signer's certificate (or one of its CA certificates) is revoked."""
+
+
+class TrustServiceUnavailable(SignatureError):
+    """The time-stamping authority, OCSP responder or CRL server did not answer."""

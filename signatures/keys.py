@@ -1,25 +1,42 @@
-"""Where signing keys come from.
+"""Where signing keys come from: the one seam between a key and the signing code.
 
-A :class:`KeySource` gives a pyHanko :class:`~pyhanko.sign.signers.Signer` and the signer's
-certificate. Today there is one implementation, :class:`Pkcs12KeySource` (the demo PKI's
-``<official>.p12`` files). Seams for the others:
+A :class:`KeySource` is everything ``signatures.signing`` needs from a key:
 
-* **PKCS#11 (SoftHSM2, a token or an HSM)**: implement ``KeySource`` with
-  ``pyhanko.sign.pkcs11.PKCS11Signer`` (needs the ``python-pkcs11`` extra). Open the session
-  once and keep the signer, like ``Pkcs12KeySource`` does; the PIN is the passphrase.
-* **Remote signing (BSrE / a CSC API)**: implement ``KeySource`` whose ``signer()`` returns a
-  ``pyhanko.sign.signers.Signer`` subclass that implements ``async_sign_raw`` by sending
-  the digest to the service with the holder's passphrase (typed per signature, never
-  stored). ``pyhanko.sign.signers.csc_signer.CSCSigner`` is the starting point for CSC
-  services. Remote signatures are larger (timestamp, chain): give ``bytes_reserved`` room
-  (see ``signatures.signing.estimate_bytes_reserved``).
+* ``signer()`` -> a pyHanko :class:`~pyhanko.sign.signers.Signer`. Signing calls only its
+  ``async_sign_raw(data, digest_algorithm)`` (through pyHanko), its ``cert_registry`` (the
+  chain to embed) and ``get_signature_mechanism_for_digest``. The same object may be returned
+  on every call and is reused for many signatures: open keys, sessions and logins once.
+* ``certificate`` -> the signer's X.509 certificate (asn1crypto). It is checked against the
+  official of the route step (NIP) *before* anything is signed, and again by the validation
+  gate after signing.
+* ``close()`` -> release what the source holds (a token session, a connection); idempotent.
+  ``Naskah.close()`` closes every key it opened.
 
-Everything in ``signatures.signing`` only uses ``KeySource.signer()`` and
-``KeySource.certificate``.
+The secret that unlocks a key (a PKCS#12 passphrase, a token PIN, a remote service's
+credential) is given to the source's constructor, used there, and not kept: it never
+reaches a log, an exception message, the archive or the audit trail.
+
+Implementations:
+
+* :class:`Pkcs12KeySource` (here): a ``.p12`` file (the demo PKI writes one per official).
+* :class:`signatures.pkcs11.Pkcs11KeySource`: a key on a PKCS#11 token, smart card or HSM
+  (tests: SoftHSM2), through pyHanko's ``PKCS11Signer``; the PIN is the passphrase.
+* **Remote signing (BSrE / a CSC API), later**: a ``KeySource`` whose ``signer()`` returns a
+  ``Signer`` subclass implementing ``async_sign_raw`` by hashing ``data`` with
+  ``digest_algorithm`` and sending only the digest (and the holder's one-time credential)
+  to the service; ``certificate`` comes from the service's credential info.
+  ``pyhanko.sign.signers.csc_signer.CSCSigner`` is the starting point for CSC services.
+  A remote signature may carry a longer chain: ``signatures.signing.estimate_bytes_reserved``
+  sizes the reserved room from ``cert_registry``, so put the chain there. No other part of
+  Naskah changes (``tests/test_pkcs11.py`` signs a whole route through such a source).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -39,12 +56,17 @@ from .errors import KeyLoadError, WrongPassphrase
 
 @runtime_checkable
 class KeySource(Protocol):
-    """A signing key: ``signer()`` gives a pyHanko Signer; ``certificate`` the signer's cert."""
+    """A signing key: ``signer()`` gives a pyHanko Signer; ``certificate`` the signer's cert.
+
+    See the module docstring for what callers may rely on.
+    """
 
     def signer(self) -> Signer: ...
 
     @property
     def certificate(self) -> x509.Certificate: ...
+
+    def close(self) -> None: ...
 
 
 class _CachedKeySigner(SimpleSigner):
@@ -77,6 +99,32 @@ def _to_asn1_cert(pyca_cert) -> x509.Certificate:
     return x509.Certificate.load(pyca_cert.public_bytes(Encoding.DER))
 
 
+def read_pkcs12(path: Path | str, passphrase: bytes | str):
+    """Open a PKCS#12 file: (pyca private key, pyca certificate, [pyca CA certificates]).
+
+    Raises :class:`WrongPassphrase` or :class:`KeyLoadError`; the passphrase is never in a message.
+    """
+    path = Path(path)
+    if isinstance(passphrase, str):
+        passphrase = passphrase.encode("utf-8")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise KeyLoadError(f"cannot read key file {path}: {e.strerror or e}") from e
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase or None)
+    except ValueError as e:
+        msg = str(e).lower()
+        if "password" in msg or "mac" in msg or "decrypt" in msg:
+            raise WrongPassphrase(f"the passphrase does not open {path}") from e
+        raise KeyLoadError(f"{path} is not a readable PKCS#12 file: {e}") from e
+    except TypeError as e:  # passphrase given for an unencrypted file, or missing
+        raise WrongPassphrase(f"the passphrase does not open {path}") from e
+    if key is None or cert is None:
+        raise KeyLoadError(f"{path} holds no private key and certificate")
+    return key, cert, list(extra or [])
+
+
 class Pkcs12KeySource:
     """A key in a PKCS#12 (.p12/.pfx) file, decrypted once and cached.
 
@@ -87,27 +135,9 @@ class Pkcs12KeySource:
 
     def __init__(self, path: Path | str, passphrase: bytes | str) -> None:
         self.path = Path(path)
-        if isinstance(passphrase, str):
-            passphrase = passphrase.encode("utf-8")
-        try:
-            data = self.path.read_bytes()
-        except OSError as e:
-            raise KeyLoadError(f"cannot read key file {self.path}: {e.strerror or e}") from e
-        try:
-            key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase or None)
-        except ValueError as e:
-            msg = str(e).lower()
-            if "password" in msg or "mac" in msg or "decrypt" in msg:
-                raise WrongPassphrase(
-                    f"the passphrase does not open {self.path}"
-                ) from e
-            raise KeyLoadError(f"{self.path} is not a readable PKCS#12 file: {e}") from e
-        except TypeError as e:  # passphrase given for an unencrypted file, or missing
-            raise WrongPassphrase(f"the passphrase does not open {self.path}") from e
-        if key is None or cert is None:
-            raise KeyLoadError(f"{self.path} holds no private key and certificate")
+        key, cert, extra = read_pkcs12(self.path, passphrase)
         self._certificate = _to_asn1_cert(cert)
-        chain = [_to_asn1_cert(c) for c in (extra or [])]
+        chain = [_to_asn1_cert(c) for c in extra]
         store = SimpleCertificateStore()
         store.register_multiple(chain)
         key_der = key.private_bytes(
@@ -135,8 +165,42 @@ class Pkcs12KeySource:
         """The other certificates in the file (the CA chain)."""
         return self._chain
 
+    def close(self) -> None:
+        """Nothing to release: the decrypted key lives in this process's memory only."""
+
     def __repr__(self) -> str:
         return f"Pkcs12KeySource({str(self.path)!r})"
+
+
+class KeyRing:
+    """The key sources one service opened, reused while the same secret is given.
+
+    A call with a different secret does not get the open key: that source is closed and
+    opened again with the new secret, so the key's own check (the .p12 MAC, the token's PIN
+    check) decides. Only a salted digest of the secret is held, with a salt of this object.
+    """
+
+    def __init__(self) -> None:
+        self._salt = secrets.token_bytes(32)
+        self._open: dict[Hashable, tuple[KeySource, bytes]] = {}
+
+    def get(self, where: Hashable, secret: bytes, open_key: Callable[[], KeySource]) -> KeySource:
+        digest = hmac.new(self._salt, secret, hashlib.sha256).digest()
+        held = self._open.pop(where, None)
+        if held is not None:
+            if hmac.compare_digest(held[1], digest):
+                self._open[where] = held
+                return held[0]
+            held[0].close()
+        key = open_key()
+        self._open[where] = (key, digest)
+        return key
+
+    def close(self) -> None:
+        """Close every key (log out of tokens); the ring can be used again afterwards."""
+        held, self._open = list(self._open.values()), {}
+        for key, _ in held:
+            key.close()
 
 
 def load_certificate(path: Path | str) -> x509.Certificate:
