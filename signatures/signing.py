@@ -8,9 +8,13 @@
   same revision; the TTE field's lock forbids every later change.
 
 Each signing call ends with a validation gate: the output is re-read, every signature in it
-must be cryptographically intact, the new signature must cover the whole file and carry the
-expected signer's certificate. Otherwise :class:`SigningFailed` is raised and nothing is
-returned.
+must be cryptographically intact, the signatures must follow the route's order, the new
+signature must cover the whole file and carry the expected signer's certificate (and, at B-T
+or B-LT, its timestamp and embedded revocation data must hold). Otherwise
+:class:`SigningFailed` is raised and nothing is returned.
+
+The PAdES level (B-B, B-T, B-LT) comes from a :class:`~signatures.ltv.SignaturePolicy`;
+B-B, the default, does no network and no extra work.
 """
 
 from __future__ import annotations
@@ -40,7 +44,6 @@ from pyhanko.sign.fields import (
     append_signature_field,
     enumerate_sig_fields,
 )
-from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
@@ -66,6 +69,16 @@ from .errors import (
     WrongSigner,
 )
 from .keys import KeySource
+from .ltv import (
+    B_B,
+    Evidence,
+    SignaturePolicy,
+    check_usable,
+    evidence_for,
+    explain_signing_failure,
+    signature_timestamp,
+    verification_context,
+)
 from .route import Route, RouteStep, Signatory, nip_digits, parse_field_name
 
 NOMOR_FIELD = "naskah_nomor"
@@ -399,13 +412,20 @@ def certificate_name(cert: x509.Certificate) -> str:
     return _subject_value(cert, "common_name")
 
 
-def _check_signer(cert: x509.Certificate, signatory: Signatory) -> None:
+def _check_signer(
+    cert: x509.Certificate, signatory: Signatory, registered: x509.Certificate | None = None
+) -> None:
     have = certificate_nip(cert)
     want = signatory.nip_digits
     if not want or have != want:
         raise WrongSigner(
             f"the key belongs to {certificate_name(cert) or 'an unknown holder'} "
             f"(NIP {have or 'none'}), not to {signatory.name} (NIP {want or 'none'})"
+        )
+    if registered is not None and registered.sha256 != cert.sha256:
+        raise WrongSigner(
+            f"the key's certificate (SHA-256 {cert.sha256.hex()[:16]}...) is not the one registered "
+            f"for {signatory.name} in the office profile (SHA-256 {registered.sha256.hex()[:16]}...)"
         )
 
 
@@ -434,20 +454,29 @@ def _aware(when: datetime | None) -> datetime:
     return when
 
 
-async def _async_sign(w, pdf_signer: PdfSigner, when: datetime, bytes_reserved: int) -> bytes:
-    session = pdf_signer.init_signing_session(w, existing_fields_only=True)
-    session.system_time = when
-    validation_info = await session.perform_presign_validation(w)
-    tbs = session.prepare_tbs_document(
-        validation_info=validation_info, bytes_reserved=bytes_reserved
-    )
-    prepared, output = tbs.digest_tbs_document()
-    post = await tbs.perform_signature(
-        document_digest=prepared.document_digest,
-        pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=when),
-    )
-    await post.post_signature_processing(output)
-    return bytes(output.getbuffer())
+async def _async_sign(
+    w, pdf_signer: PdfSigner, when: datetime, bytes_reserved: int, policy: SignaturePolicy
+) -> bytes:
+    context = pdf_signer.signature_meta.validation_context
+    try:
+        session = pdf_signer.init_signing_session(w, existing_fields_only=True)
+        session.system_time = when
+        # B-LT: validates the signer (revocation fetched, a revoked certificate fails here)
+        validation_info = await session.perform_presign_validation(w)
+        bytes_reserved += await policy.timestamp_room(session.md_algorithm)
+        tbs = session.prepare_tbs_document(
+            validation_info=validation_info, bytes_reserved=bytes_reserved
+        )
+        prepared, output = tbs.digest_tbs_document()
+        post = await tbs.perform_signature(
+            document_digest=prepared.document_digest,
+            pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=when),
+        )
+        await post.post_signature_processing(output)
+        return bytes(output.getbuffer())
+    finally:
+        if context is not None:
+            await context.aclose()
 
 
 def run_coroutine(coro):
@@ -455,7 +484,10 @@ def run_coroutine(coro):
     (e.g. inside an async web handler): then the coroutine runs in a worker thread."""
     try:
         asyncio.get_running_loop()
+        running = True
     except RuntimeError:
+        running = False
+    if not running:  # outside the except block: errors do not chain to the RuntimeError
         return asyncio.run(coro)
     import concurrent.futures
 
@@ -464,17 +496,25 @@ def run_coroutine(coro):
 
 
 def _run_signing(
-    w, meta: PdfSignatureMetadata, key: KeySource, style, when: datetime
+    w, key: KeySource, style, when: datetime, policy: SignaturePolicy, **meta_options
 ) -> bytes:
-    pdf_signer = PdfSigner(meta, key.signer(), stamp_style=style)
+    """Sign with pyHanko; B-B does no network and no extra work."""
+    context = policy.signing_context()
+    meta = PdfSignatureMetadata(
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        **meta_options,
+        **policy.metadata_options(context),
+    )
+    pdf_signer = PdfSigner(meta, key.signer(), stamp_style=style, timestamper=policy.timestamper())
     try:
-        return run_coroutine(_async_sign(w, pdf_signer, when, estimate_bytes_reserved(key)))
-    except SigningError as e:
-        raise SigningFailed(f"pyHanko could not sign {meta.field_name}: {e}") from e
+        return run_coroutine(
+            _async_sign(w, pdf_signer, when, estimate_bytes_reserved(key), policy)
+        )
     except SignatureError:
         raise
     except Exception as e:
-        raise SigningFailed(f"signing {meta.field_name} failed: {e}") from e
+        raise explain_signing_failure(e, policy, meta.field_name or "the field") from e
 
 
 def _reason(step: RouteStep) -> str:
@@ -484,7 +524,9 @@ def _reason(step: RouteStep) -> str:
     return f"Ditandatangani secara elektronik oleh {s.jabatan} ({s.name} - NIP. {s.nip})"
 
 
-def _prepare_step(pdf: bytes, route: Route, index: int, key: KeySource):
+def _prepare_step(
+    pdf: bytes, route: Route, index: int, key: KeySource, registered: x509.Certificate | None
+):
     r = read_pdf(pdf)
     fields = signature_fields(r)
     _check_route_fields(route, fields)
@@ -500,7 +542,8 @@ def _prepare_step(pdf: bytes, route: Route, index: int, key: KeySource):
             f"{len(route.steps)}) is not signed"
         )
     step = route.steps[index]
-    _check_signer(key.certificate, step.signatory)
+    _check_signer(key.certificate, step.signatory, registered)
+    check_usable(key.certificate)
     return r, step, name
 
 
@@ -512,26 +555,29 @@ def sign_paraf(
     settings: StampSettings,
     *,
     when: datetime | None = None,
+    policy: SignaturePolicy = B_B,
+    registered: x509.Certificate | None = None,
 ) -> bytes:
-    """Sign the paraf of route step ``index`` (0-based: step 0 is ``Paraf_1_<id>``)."""
+    """Sign the paraf of route step ``index`` (0-based: step 0 is ``Paraf_1_<id>``).
+
+    ``policy`` gives the PAdES level (B-B default); ``registered`` is the certificate the
+    office profile registers for the official (the key's certificate must be that one).
+    """
     if not 0 <= index < len(route.steps):
         raise IndexError(f"the route has {len(route.steps)} steps, no step {index}")
     if route.steps[index].kind != "paraf":
         raise ValueError(f"step {index} of the route is the TTE; use sign_tte()")
-    r, step, name = _prepare_step(pdf, route, index, key)
+    r, step, name = _prepare_step(pdf, route, index, key, registered)
     when = _aware(when)
     w = IncrementalPdfFileWriter.from_reader(r)
     style = None
     if settings.paraf_visible:
         style = paraf_style(SharedFont(find_font(settings)), step.signatory, when)
-    meta = PdfSignatureMetadata(
-        field_name=name,
-        reason=_reason(step),
-        subfilter=SigSeedSubFilter.PADES,
-        md_algorithm="sha256",
+    out = _run_signing(
+        w, key, style or paraf_style(None, step.signatory, when), when, policy,
+        field_name=name, reason=_reason(step),
     )
-    out = _run_signing(w, meta, key, style or paraf_style(None, step.signatory, when), when)
-    validation_gate(out, name, key.certificate)
+    validation_gate(out, name, key.certificate, route=route, policy=policy)
     return out
 
 
@@ -545,12 +591,18 @@ def sign_tte(
     tanggal: str,
     verification_ref: str,
     when: datetime | None = None,
+    policy: SignaturePolicy = B_B,
+    registered: x509.Certificate | None = None,
 ) -> bytes:
-    """Fill number and date and sign the TTE with its visible stamp, in one revision."""
+    """Fill number and date and sign the TTE with its visible stamp, in one revision.
+
+    The TTE locks the document (DocMDP P=1, FieldMDP all); with B-LT its revocation data
+    is in the same revision, so the TTE still covers the whole file.
+    """
     if not nomor.strip():
         raise ValueError("nomor is empty")
     index = route.tte_index
-    r, step, name = _prepare_step(pdf, route, index, key)
+    r, step, name = _prepare_step(pdf, route, index, key, registered)
     when = _aware(when)
     w = IncrementalPdfFileWriter.from_reader(r)
     font = SharedFont(find_font(settings))
@@ -562,28 +614,33 @@ def sign_tte(
                 populate_static_text_field(w, fname, text_field_style(font, size), value)
     except Exception as e:
         raise SigningFailed(f"cannot fill the number/date fields: {e}") from e
-    meta = PdfSignatureMetadata(
-        field_name=name,
-        reason=_reason(step),
-        subfilter=SigSeedSubFilter.PADES,
-        md_algorithm="sha256",
-        docmdp_permissions=MDPPerm.NO_CHANGES,
-    )
     style = tte_style(font, step.signatory, settings, settings.verification_url(verification_ref))
-    out = _run_signing(w, meta, key, style, when)
-    validation_gate(out, name, key.certificate)
+    out = _run_signing(
+        w, key, style, when, policy,
+        field_name=name, reason=_reason(step), docmdp_permissions=MDPPerm.NO_CHANGES,
+    )
+    validation_gate(out, name, key.certificate, route=route, policy=policy)
     return out
 
 
 # --- validation gate --------------------------------------------------------------------
 
 
-def validation_gate(pdf: bytes, new_field: str, expected_cert: x509.Certificate) -> None:
-    """The gate after each signature (raises SigningFailed).
+def validation_gate(
+    pdf: bytes,
+    new_field: str,
+    expected_cert: x509.Certificate,
+    *,
+    route: Route | None = None,
+    policy: SignaturePolicy = B_B,
+) -> None:
+    """The gate after each signature (raises SigningFailed; the caller keeps nothing).
 
     Every signature is cryptographically intact; changes after each earlier signature are
     form filling/signing only (pyHanko difference analysis, lock policies respected); the
-    newest signature is in ``new_field``, carries ``expected_cert`` and covers the whole file.
+    signed route fields follow the route's order; the newest signature is in ``new_field``,
+    carries ``expected_cert`` and covers the whole file. B-T: its timestamp token is intact
+    and trusted. B-LT: it validates offline, revocation checked from the file's own data.
     """
     try:
         r = PdfFileReader(io.BytesIO(pdf))
@@ -622,10 +679,50 @@ def validation_gate(pdf: bytes, new_field: str, expected_cert: x509.Certificate)
         raise SigningFailed(
             f"the newest signature is in {newest.field_name}, expected {new_field}"
         )
+    if route is not None:
+        order = [s.field_name for s in sigs if route.index_of_field(s.field_name) is not None]
+        if order != route.field_names()[: len(order)]:
+            raise SigningFailed("the signatures would not follow the route's order: " + " -> ".join(order))
     if newest.signer_cert.sha256 != expected_cert.sha256:
         raise SigningFailed(f"signature {new_field} does not carry the signer's certificate")
     if newest.evaluate_signature_coverage() != SignatureCoverageLevel.ENTIRE_FILE:
         raise SigningFailed(f"signature {new_field} does not cover the whole file")
+    if policy.timestamped:
+        run_coroutine(_gate_level(r, newest, policy))
+
+
+async def _gate_level(r: PdfFileReader, sig: EmbeddedPdfSignature, policy: SignaturePolicy) -> None:
+    """B-T: the timestamp holds; B-LT: the signature validates offline with revocation checked."""
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko.sign.validation.generic_cms import message_imprint_checker, validate_tst_signed_data
+    from pyhanko.sign.validation.status import TimestampSignatureStatus
+
+    name = sig.field_name
+    stamp = signature_timestamp(sig.signer_info)
+    if stamp is None:
+        raise SigningFailed(f"signature {name} carries no timestamp although the office signs at {policy.level}")
+    mode = "require" if policy.embeds_revocation else "soft-fail"
+    context = verification_context(policy.trust_roots, evidence_for(sig, Evidence.of_document(r)),
+                                   extra_certs=sig.other_embedded_certs, moment=stamp.time, revocation=mode)
+    try:
+        if not policy.embeds_revocation:
+            ts = TimestampSignatureStatus(**await validate_tst_signed_data(
+                stamp.signed_data, context, message_imprint_checker(sig.signer_info)))
+            if not (ts.intact and ts.valid):
+                raise SigningFailed(f"the timestamp of {name} does not match the signature")
+            if policy.trust_roots and not ts.trusted:
+                raise SigningFailed(
+                    f"the timestamp of {name} comes from {stamp.tsa or 'a TSA'} whose certificate does not "
+                    "chain to the office's trust roots: add the TSA's root to signing.trust_roots")
+            return
+        status = await async_validate_pdf_signature(sig, signer_validation_context=context, skip_diff=True)
+    finally:
+        await context.aclose()
+    if not status.trusted:
+        why = status.trust_problem_indic.name if status.trust_problem_indic else "no trusted path"
+        raise SigningFailed(f"signature {name} would not validate offline with its embedded revocation data ({why})")
+    if status.timestamp_validity is None or not status.timestamp_validity.trusted:
+        raise SigningFailed(f"the timestamp of {name} would not validate offline with its embedded data")
 
 
 def signed_field_names(pdf: bytes) -> list[str]:
