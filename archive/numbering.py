@@ -61,6 +61,19 @@ def format_number(pattern: str, *, urut: int, padding: int, tahun: int, bulan: i
     )
 
 
+def record(conn: sqlite3.Connection, *, office: str, series: str, year: int, urut: int, nomor: str, hal: str,
+           taken_at: str) -> None:
+    """The row of a number just taken; NumberingError if the pattern printed a nomor the office already has."""
+    try:
+        conn.execute(
+            "INSERT INTO numbers (office, series, year, urut, nomor, hal, taken_at) VALUES (?,?,?,?,?,?,?)",
+            (office, series, year, urut, nomor, hal, taken_at),
+        )
+    except sqlite3.IntegrityError:
+        raise NumberingError(f"nomor {nomor} is already in the register of {office} (another series gives "
+                             f"the same text; put {{series}} in the pattern or give the series their own KKA)") from None
+
+
 def take(conn: sqlite3.Connection, *, office: str, series: str, year: int) -> int:
     """Next sequence number of (office, series, year); call inside a write transaction."""
     if not conn.in_transaction:

@@ -69,14 +69,8 @@ def take_number(conn: sqlite3.Connection, *, office: str, series: str, kka: str,
         nomor = numbering.format_number(pattern, urut=urut, padding=padding, tahun=when.year, bulan=when.month,
                                         kka=kka, unit=unit, series=series)
         taken_at = when.isoformat(timespec="seconds")
-        try:
-            conn.execute(
-                "INSERT INTO numbers (office, series, year, urut, nomor, hal, taken_at) VALUES (?,?,?,?,?,?,?)",
-                (office, series, when.year, urut, nomor, hal.strip(), taken_at),
-            )
-        except sqlite3.IntegrityError:
-            raise NumberingError(f"nomor {nomor} is already in the register of {office} (another series gives "
-                                 f"the same text; put {{series}} in the pattern or give the series their own KKA)") from None
+        numbering.record(conn, office=office, series=series, year=when.year, urut=urut, nomor=nomor, hal=hal.strip(),
+                         taken_at=taken_at)
         audit.append(conn, actor=actor, action="number take", subject=nomor,
                      data={"office": office, "series": series, "year": when.year, "urut": urut, "kka": kka, "hal": hal.strip()},
                      at=when)

@@ -22,6 +22,9 @@ from .blobs import BlobStore
 from .db import ensure_schema, transaction
 from .errors import ArchiveError, LetterNotFound, StorageFull
 
+# letters_nomor: lookups by nomor alone (UNIQUE (office, nomor) serves only a known office);
+# letters_tanggal, letters_kka: listings newest first, by KKA. IF NOT EXISTS: an existing
+# database gets an index added here when it is next opened.
 SCHEMA = numbering.SCHEMA + """;
 CREATE TABLE IF NOT EXISTS letters (
     id INTEGER PRIMARY KEY,
@@ -41,7 +44,10 @@ CREATE TABLE IF NOT EXISTS letters (
     UNIQUE (office, nomor)
 );
 CREATE INDEX IF NOT EXISTS letters_sha256 ON letters (sha256);
-CREATE INDEX IF NOT EXISTS letters_complaint ON letters (complaint)
+CREATE INDEX IF NOT EXISTS letters_complaint ON letters (complaint);
+CREATE INDEX IF NOT EXISTS letters_nomor ON letters (nomor);
+CREATE INDEX IF NOT EXISTS letters_tanggal ON letters (tanggal);
+CREATE INDEX IF NOT EXISTS letters_kka ON letters (kka, tanggal)
 """
 
 # Columns added after the first release. Forward-only: an existing database gets them with
@@ -185,10 +191,8 @@ class Archive:
         with transaction(self.conn):
             urut = numbering.take(self.conn, office=office, series=series, year=when.year)
             nomor = numbering.format_number(pattern, urut=urut, padding=padding, tahun=when.year, bulan=when.month, kka=kka, unit=unit, series=series)
-            self.conn.execute(
-                "INSERT INTO numbers (office, series, year, urut, nomor, hal, taken_at) VALUES (?,?,?,?,?,?,?)",
-                (office, series, when.year, urut, nomor, hal, when.isoformat(timespec="seconds")),
-            )
+            numbering.record(self.conn, office=office, series=series, year=when.year, urut=urut, nomor=nomor, hal=hal,
+                             taken_at=when.isoformat(timespec="seconds"))
             issuing = Issuing(self, office, nomor, urut, when, kka, hal)
             yield issuing
             if issuing.filed is None:

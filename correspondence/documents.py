@@ -10,8 +10,9 @@ Three layers of defence, because docxtpl post-processes the rendered XML as a st
 * Jinja autoescape, with a ``finalize`` hook that escapes every printed value itself: ``& < > " '``
   become entities and ``{ } %`` become numeric character references, so docxtpl's post-render
   rewrites (``{_{`` -> ``{{``, tab and newline expansion) never see user text;
-* characters that XML 1.0 forbids (C0 controls, lone surrogates, U+FFFE/FFFF) are removed; in
-  plain fields a newline or tab becomes a space, only ``|paragraf`` keeps line breaks;
+* characters that XML 1.0 forbids (C0 controls, lone surrogates, U+FFFE/FFFF) and the DEL/C1
+  controls are removed; in plain fields a newline or tab becomes a space, only ``|paragraf`` keeps
+  line breaks;
 * an undefined variable fails (``TemplateError`` naming the template and the variable), so a typo
   in a template is caught when the secretariat first renders it, not by a reader of the letter.
 """
@@ -50,8 +51,9 @@ LOGO_HEIGHT = Mm(20)
 CHECKED = "\u2611"  # ☑
 UNCHECKED = "\u2610"  # ☐
 
-# XML 1.0 forbids C0 controls other than tab, LF, CR; surrogates; U+FFFE and U+FFFF.
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# XML 1.0 forbids C0 controls other than tab, LF, CR; surrogates; U+FFFE and U+FFFF. DEL and the C1
+# controls are allowed but mean nothing in a letter (LibreOffice draws them as empty boxes): dropped too.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 # Numeric references for characters docxtpl's post-processing would act on.
 _XML_ESCAPES = {
@@ -116,7 +118,7 @@ def _plain(value: Any) -> str:
 # Markup made by Jinja itself (``"Sdr. " ~ name``, ``|join``, ``|replace`` escape their parts with
 # markupsafe, which leaves control characters and braces alone). BEL stays: it is the paragraph
 # separator of an escaped Paragraf (markupsafe keeps ``__html__`` output as is).
-_ILLEGAL_IN_MARKUP = re.compile("[\x00-\x06\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ILLEGAL_IN_MARKUP = re.compile("[\x00-\x06\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def _clean_markup(value: Markup) -> Markup:

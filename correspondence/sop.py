@@ -302,11 +302,45 @@ def _check_reachability(sop: Sop) -> list[Problem]:
             if step.id not in can_end and any(t == END or t in can_end for t in sop.successors(step)):
                 can_end.add(step.id)
                 changed = True
-    for index, step in enumerate(sop.steps):
-        if step.id in seen and step.id not in can_end:
-            problems.append(
-                Problem(f"steps[{index}] (id {step.id})", "the flow can never end from here (a cycle without exit)", f"give one step of the cycle a way to '{END}'")
-            )
+    trapped = [s for s in sop.steps if s.id in seen and s.id not in can_end]
+    problems.extend(_trap_problems(sop, trapped))
+    return problems
+
+
+def _trap_problems(sop: Sop, trapped: list[Step]) -> list[Problem]:
+    """Each closed loop (steps that only lead among themselves) once, and each step that leads only into one."""
+    index = {s.id: i for i, s in enumerate(sop.steps)}
+    ids = {s.id for s in trapped}
+    nexts = {s.id: [t for t in sop.successors(s) if t in ids] for s in trapped}
+
+    def reach(start: str) -> set[str]:
+        found: set[str] = set()
+        todo = list(nexts[start])
+        while todo:
+            current = todo.pop()
+            if current not in found:
+                found.add(current)
+                todo.extend(nexts[current])
+        return found
+
+    reachable = {s: reach(s) for s in ids}
+    hint = f"give one step of the cycle a way to '{END}'"
+    # a closed loop: every step it reaches reaches it back (a self-loop is the smallest)
+    loops: list[list[str]] = []
+    for step in trapped:
+        own = reachable[step.id]
+        if step.id in own and all(step.id in reachable[t] for t in own) and not any(step.id in loop for loop in loops):
+            loops.append(sorted(own, key=index.get))
+    problems: list[Problem] = []
+    for loop in loops:
+        first = loop[0]
+        what = f"step {first} leads only back to itself" if len(loop) == 1 else f"steps {', '.join(loop)} lead only to each other"
+        problems.append(Problem(f"steps[{index[first]}] (id {first})", f"cycle without exit: {what}, never to '{END}'", hint))
+    for step in trapped:
+        if not any(step.id in loop for loop in loops):
+            into = " and ".join(loop[0] for loop in loops if reachable[step.id] & set(loop))
+            problems.append(Problem(f"steps[{index[step.id]}] (id {step.id})",
+                                    f"the flow can never end from here: every way leads into the cycle without exit at {into}", hint))
     return problems
 
 

@@ -263,13 +263,27 @@ class TextWriter:
         return b"BT /F1 %g Tf 1 0 0 1 %g %g Tm %s ET" % (size, x, y, ops)
 
 
-def _qr_xobject(writer: BasePdfFileWriter, data: str):
+QR_BORDER = 1
+"""Quiet zone in modules around the QR (the stamp's white space adds to it)."""
+
+
+def qr_code(data: str):
+    """The QR code the TTE stamp draws for ``data`` (error correction M, 1-module border).
+
+    Tests rebuild it to compare a rendered stamp module by module.
+    """
     import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QR_BORDER)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return qr
+
+
+def _qr_xobject(writer: BasePdfFileWriter, data: str):
     from pyhanko.pdf_utils.qr import PdfStreamQRImage
 
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=1)
-    qr.add_data(data)
-    qr.make()
+    qr = qr_code(data)
     img = qr.make_image(image_factory=PdfStreamQRImage)
     stream = img.render_command_stream()
     size = (qr.modules_count + 2 * qr.border) * qr.box_size
@@ -370,14 +384,46 @@ def format_when(when: datetime) -> str:
     return text
 
 
+# A paraf table: one row per paraf, stacked under the ``naskah_paraf`` anchor. Each row is the
+# paraf's own signature field (it locks itself), so a row appears when its paraf is made.
+PARAF_ROW_HEIGHT = 24.0
+PARAF_TABLE_MAX_WIDTH = 230.0
+PARAF_TABLE_MIN_WIDTH = 120.0
+PARAF_LINE = 0.5
+"""Stroke width of the table lines; rows overlap by it so that neighbours share one line."""
+
+
+def paraf_table_boxes(
+    rows: int, *, left: float, top: float, right: float
+) -> list[tuple[float, float, float, float]]:
+    """``(left, top, width, height)`` of each paraf row, first paraf on top.
+
+    ``right`` is where the table must stop (the TTE stamp's left edge less a gap, or the
+    page's right margin); the table is at most ``PARAF_TABLE_MAX_WIDTH`` wide.
+    """
+    width = max(PARAF_TABLE_MIN_WIDTH, min(PARAF_TABLE_MAX_WIDTH, right - left))
+    step = PARAF_ROW_HEIGHT - PARAF_LINE
+    return [(left, top - i * step, width, PARAF_ROW_HEIGHT) for i in range(rows)]
+
+
+def initials(name: str) -> str:
+    """'Hendra Gunawan, S.T.' -> 'H.G.': the name before its degrees, titles (Ir., Dr.) left out."""
+    words = [w for w in name.split(",")[0].split() if not w.endswith(".") and w[:1].isalpha()]
+    return "".join(f"{w[0].upper()}." for w in words) or name[:3]
+
+
 @dataclass(frozen=True)
 class ParafStampStyle(BaseStampStyle):
+    """A visible paraf: a table row (wide box) or a small box (narrow box), by the field's shape."""
+
     font: SharedFont | None = None
     jabatan: str = ""
     name: str = ""
     when: str = ""
-    border_width: int = 1
-    border_color: tuple = (0.45, 0.45, 0.45)
+    border_width: int = 0  # drawn by the stamp itself, inside the box (see PARAF_LINE)
+    line_color: tuple = (0.35, 0.35, 0.35)
+    max_size: float = 7.0
+    min_size: float = 4.5
 
     def create_stamp(self, writer, box: layout.BoxConstraints, text_params: dict) -> BaseStamp:
         return _ParafStamp(writer, self, box)
@@ -393,24 +439,66 @@ class _ParafStamp(BaseStamp):
         eng = st.font.create_font_engine(self.writer)
         tw = TextWriter(eng)
         self.set_resource(ResourceType.FONT, pdf_name("/F1"), eng.as_resource())
-        pad = 3.0
-        avail = w - 2 * pad
-        size = min(7.0, (h - 2 * pad) / 4 / 1.15)
-        lines = [
-            "Paraf",
-            tw.clip(st.jabatan, size, avail),
-            tw.clip(st.name, size, avail),
-            st.when,
-        ]
-        lead = size * 1.15
-        y = h - pad
-        cmds = [b"q 0 g"]
-        for line in lines:
-            y -= lead
-            if line:
-                cmds.append(tw.line(line, size, pad, y + (lead - size) * 0.5))
+        half = PARAF_LINE / 2
+        cmds = [b"q %g %g %g RG %g w %g %g %g %g re S" % (*st.line_color, PARAF_LINE, half, half, w - PARAF_LINE, h - PARAF_LINE)]
+        if w >= 3 * h:
+            cmds += self._row(tw, w, h)
+        else:
+            cmds += self._box(tw, w, h)
         cmds.append(b"Q")
         return cmds
+
+    def _name(self, tw: TextWriter, size: float, width: float) -> str:
+        name = self.style.name
+        return name if tw.width(name, size) <= width else tw.clip(initials(name), size, width)
+
+    def _row(self, tw: TextWriter, w: float, h: float) -> list[bytes]:
+        """| jabatan (wrapped, shrunk until it fits) | name (or initials) over "Paraf <date-time>" |."""
+        st = self.style
+        pad = 2.5
+        split = round(w * 0.52, 2)
+        left_w, right_w = split - 2 * pad, w - split - 2 * pad
+        size = st.max_size
+        while True:
+            room = max(1, int((h - 2 * pad) // (size * 1.15)))
+            jab = tw.wrap(st.jabatan, size, left_w)
+            if len(jab) <= room or size <= st.min_size:
+                break
+            size = max(st.min_size, size - 0.25)
+        if len(jab) > room:
+            jab = jab[: room - 1] + [" ".join(jab[room - 1:])]
+        left = [(tw.clip(x, size, left_w), size, 0.0) for x in jab]
+        rsize = max(st.min_size, min(st.max_size, (h - 2 * pad) / (1.9 * 1.15)))
+        right = [(self._name(tw, rsize, right_w), rsize, 0.0),
+                 (tw.clip(f"Paraf {st.when}", rsize * 0.9, right_w), rsize * 0.9, 0.3)]
+        return ([b"%g 0 m %g %g l S" % (split, split, h)]
+                + _column(tw, left, pad, h) + _column(tw, right, split + pad, h))
+
+    def _box(self, tw: TextWriter, w: float, h: float) -> list[bytes]:
+        """Paraf / jabatan (up to two lines) / name / date-time; one size for every box this tall."""
+        st = self.style
+        pad = 3.0
+        avail = w - 2 * pad
+        size = max(st.min_size, min(st.max_size, (h - 2 * pad) / 5 / 1.15))
+        jab = tw.wrap(st.jabatan, size, avail)
+        if len(jab) > 2:
+            jab = [jab[0], " ".join(jab[1:])]
+        lines = [("Paraf", size, 0.3), *((tw.clip(x, size, avail), size, 0.0) for x in jab),
+                 (self._name(tw, size, avail), size, 0.0), (tw.clip(st.when, size, avail), size, 0.3)]
+        return _column(tw, lines, pad, h)
+
+
+def _column(tw: TextWriter, lines: list[tuple[str, float, float]], x: float, h: float) -> list[bytes]:
+    """(text, size, grey) lines centred vertically in a box ``h`` tall, starting at ``x``."""
+    total = sum(size * 1.15 for _, size, _ in lines)
+    y = h - max(0.0, (h - total) / 2)
+    out = []
+    for text, size, grey in lines:
+        lead = size * 1.15
+        y -= lead
+        if text:
+            out.append(b"%g g " % grey + tw.line(text, size, x, y + (lead - size) * 0.6))
+    return out
 
 
 def tte_style(font: SharedFont, signatory: Signatory, settings: StampSettings, url: str) -> TteStampStyle:
@@ -435,6 +523,9 @@ __all__ = [
     "TteStampStyle",
     "find_font",
     "format_when",
+    "initials",
+    "paraf_table_boxes",
+    "qr_code",
     "paraf_style",
     "text_field_style",
     "tte_style",
