@@ -327,26 +327,41 @@ def write_out(out: Path, data: bytes) -> None:
     typer.echo(f"written {out} ({len(data)} bytes)")
 
 
+NomorArg = typer.Argument(None, help="The letter's nomor surat (or give --ref).")
+RefOpt = typer.Option(None, "--ref", help="The verification reference in the TTE's QR, or the whole verify URL read from it.")
+
+
+def filed_letter(naskah: Any, nomor: Optional[str], ref: Optional[str]) -> Any:
+    """The letter named by its nomor or by the reference its QR carries (exactly one of them)."""
+    from correspondence.errors import InvalidInput
+
+    if (nomor is None) == (ref is None):
+        raise InvalidInput("name the letter by its nomor surat or by --ref (the reference or URL in its QR), one of them")
+    return naskah.archive.get(nomor) if ref is None else naskah.letter_by_ref(ref)
+
+
 @archive_app.command("get")
-def archive_get(nomor: str, out: Path = typer.Option(..., "--out")) -> None:
-    """Retrieve a filed letter by its nomor surat (checked against its sha256); the retrieval is audited."""
+def archive_get(nomor: Optional[str] = NomorArg, out: Path = typer.Option(..., "--out"), ref: Optional[str] = RefOpt) -> None:
+    """Retrieve a filed letter by its nomor surat or its QR's reference (checked against its sha256); audited."""
     with service() as naskah:
-        data = naskah.retrieve(nomor, actor_name(None))
+        letter = filed_letter(naskah, nomor, ref)
+        data = naskah.retrieve(letter.nomor, actor_name(None), office=letter.office)
     write_out(out, data)
 
 
 @archive_app.command("show")
-def archive_show(nomor: str, json_: bool = typer.Option(False, "--json"),
-                 text: bool = typer.Option(False, "--text", help="Also print the letter's extracted text.")) -> None:
+def archive_show(nomor: Optional[str] = NomorArg, json_: bool = typer.Option(False, "--json"),
+                 text: bool = typer.Option(False, "--text", help="Also print the letter's extracted text."),
+                 ref: Optional[str] = RefOpt) -> None:
     """Metadata of a filed letter and, if it is signed, its signatures (checked now)."""
     from archive.errors import BlobCorrupt, BlobMissing
 
     with service() as naskah:
-        letter = naskah.archive.get(nomor)
+        letter = filed_letter(naskah, nomor, ref)
         report, trouble = None, ""
         if letter.signed:
             try:
-                report = naskah.verify(naskah.archive.read(nomor, office=letter.office), letter.office)
+                report = naskah.verify(naskah.archive.read(letter.nomor, office=letter.office), letter.office)
             except (BlobMissing, BlobCorrupt) as exc:
                 trouble = str(exc)
     data = letter.to_dict()
@@ -455,6 +470,8 @@ def archive_search(
             for h in found.hits:
                 typer.echo(f"  {h.letter['nomor']}: {h.snippet}")
         typer.echo(f"page {found.page} of {found.pages}: {len(found.hits)} of {found.total} letter(s), {found.elapsed_ms:.1f} ms")
+    for warning in found.warnings:
+        typer.echo(f"note: {warning}", err=True)
     if query and any(t in query.split() for t in ("AND", "OR", "NOT", "NEAR")) or (query and query.count('"') % 2):
         typer.echo("note: AND, OR, NOT, NEAR, brackets and unpaired quotes are searched as plain words; "
                    "all words must appear", err=True)

@@ -7,6 +7,7 @@ event, all in one database transaction where files and numbers are involved.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -229,7 +230,7 @@ class Naskah:
         key = self._key(official, passphrase)
         current = self._current_pdf(register, step.document)
         signed = signing.sign_paraf(self.archive.blobs.get(current.sha256), route, index, key,
-                                    self._stamp_settings(office), when=self.clock(),
+                                    self._stamp_settings(office), when=self._office_time(office),
                                     policy=self._signature_policy(office), registered=self._registered(official))
         now = self.clock()
         with transaction(self.conn):
@@ -260,14 +261,15 @@ class Naskah:
         draft = self.archive.blobs.get(current.sha256)
         doc = sop.documents[step.document]
         now = self.clock()
+        when = self._office_time(office)  # the TTE's time and date: the office's, also on a UTC machine
         ref = uuid.uuid4().hex
         series = office.numbering.series_for(doc_key=step.document, kka=doc.kka)
         with self.archive.issue(office=office.id, series=series, kka=doc.kka, hal=doc.hal or doc.title,
                                 pattern=office.numbering.pattern, padding=office.numbering.padding,
-                                unit=office.numbering.unit, when=now) as issuing:
+                                unit=office.numbering.unit, when=when.replace(tzinfo=None)) as issuing:
             self._still(register, state)
             signed = signing.sign_tte(draft, route, key, self._stamp_settings(office), nomor=issuing.nomor,
-                                      tanggal=f"{office.city}, {dates.tanggal(now)}", verification_ref=ref, when=now,
+                                      tanggal=f"{office.city}, {dates.tanggal(when)}", verification_ref=ref, when=when,
                                       policy=self._signature_policy(office), registered=self._registered(official))
             signers = [
                 {"kind": s.kind, "official": s.signatory.official_id, "name": s.signatory.name,
@@ -317,6 +319,11 @@ class Naskah:
         audit.append(self.conn, actor=actor, action="retrieve", subject=letter.nomor, at=self.clock(),
                      data={"office": letter.office, "sha256": letter.sha256})
         return data
+
+    def letter_by_ref(self, ref_or_url: str) -> FiledLetter:
+        """The filed letter a TTE's QR names: its verification reference, or the whole verify URL
+        read from the QR (the reference is the 32 hex digits Naskah put into it)."""
+        return self.archive.find_by_ref(verification_ref_in(ref_or_url))
 
     def take_number(self, office_name: str, *, kka: str, hal: str, actor: str, doc_key: str | None = None) -> number_register.NumberEntry:
         """The next nomor surat for a letter made outside Naskah: recorded in the register and audited."""
@@ -560,6 +567,17 @@ class Naskah:
                                "missing: restore it, or remove certificate: from the profile")
         return load_certificate(path)
 
+    def _office_time(self, office: Office) -> datetime:
+        """The clock's now, aware, in the office's zona_waktu (WIB, WITA, WIT): the time a paraf or
+        TTE carries and prints. The real clock reads the machine's local time (often UTC on a
+        server); a fixed clock (tests, $NASKAH_NOW) reads office wall time, as everywhere in Naskah."""
+        from .calendar import WorkingCalendar
+
+        now = self.clock()
+        if now.tzinfo is None and self.clock == datetime.now:
+            now = now.astimezone()
+        return WorkingCalendar.for_office(office).local(now)
+
     def _stamp_settings(self, office: Office) -> StampSettings:
         return StampSettings(footer=office.signing.footer, paraf_visible=office.signing.paraf_visible,
                              verify_url=office.signing.verify_url)
@@ -646,6 +664,16 @@ def verifier(home: Path) -> Callable[[bytes, str], VerificationReport]:
     """``Naskah(home).verify``, made inside a worker process: ``archive.fixity.check`` re-validates
     signed letters in parallel with ``verifier=functools.partial(verifier, home)``."""
     return Naskah(home).verify
+
+
+def verification_ref_in(text: str) -> str:
+    """The verification reference in ``text``: the reference itself or a verify URL holding it
+    (``https://.../verifikasi/<ref>``, ``naskah:verify/<ref>``, ``...?ref=<ref>``)."""
+    found = re.findall(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])", text.strip())
+    if len(found) != 1:
+        raise InvalidInput(f"'{text.strip()}' is neither a verification reference (32 hex digits) nor a verify URL "
+                           "holding one")
+    return found[0].lower()
 
 
 def _letter_parties(complaint: Complaint) -> dict[str, str]:
