@@ -268,8 +268,18 @@ def _context_lines(exc: BaseException) -> str:
     return f" (dekat teks: \u201c{text[:160]}\u201d)" if text else ""
 
 
-def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
+def render_docx(
+    template: Path,
+    context: Mapping[str, Any],
+    images: Mapping[str, bytes | None] | None = None,
+    *,
+    image_width_mm: float = 160,
+) -> bytes:
     """Render ``template`` with ``context``; return the DOCX bytes.
+
+    ``images`` (PNG bytes by name, e.g. charts) appear to the template as ``grafik.<name>``,
+    ``image_width_mm`` wide; ``''`` where an image is None, so a template writes
+    ``{%p if grafik.x %}``.
 
     Raises ``TemplateError`` (template missing or unreadable, a broken Jinja tag, a variable the
     context lacks, a missing logo file); the message names the template file and the fault.
@@ -286,6 +296,11 @@ def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
     ctx = dict(context)
     if "office" in ctx:
         ctx["office"] = _OfficeView(ctx["office"], _logo(tpl, template, ctx["office"]))
+    if images is not None:
+        ctx["grafik"] = {
+            name: InlineImage(tpl, BytesIO(png), width=Mm(image_width_mm)) if png else ""
+            for name, png in images.items()
+        }
 
     env = make_environment()
     try:

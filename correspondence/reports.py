@@ -4,7 +4,7 @@ and the IKM survey report. DOCX from a template with charts, then PDF/A by the w
 Layers: :func:`gather` reads the case store and the deadlines (``deadlines.complaint_timing``) into
 plain :class:`CaseFacts`; :func:`summarise` is pure arithmetic over them; :func:`report_context`
 and :mod:`correspondence.charts` turn a :class:`Summary` into what the template shows;
-:func:`render_with_charts` renders it. Text of the documents is Bahasa Indonesia.
+``documents.render_docx`` renders it with the charts. Text of the documents is Bahasa Indonesia.
 
 How a complaint is counted (the period is the date it was *received*):
 
@@ -27,14 +27,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
 
 from . import charts
-from .errors import InvalidInput, TemplateError
+from .documents import render_docx
+from .errors import InvalidInput
 from .ikm import ELEMENTS, GRADES, IkmResult, decimal_id
 
 UNCATEGORISED = "Belum dikategorikan"
@@ -373,39 +373,6 @@ def report_context(summary: Summary, *, office_ctx: dict[str, Any], signer: dict
     }
 
 
-def render_with_charts(template: Path, context: Mapping[str, Any], images: Mapping[str, bytes | None]) -> bytes:
-    """Render like ``documents.render_docx`` (same escaping and filters), with PNG charts.
-
-    Charts are docxtpl InlineImages under ``grafik.<name>`` (``''`` where there is no chart, so a
-    template writes ``{%p if grafik.x %}``); the office logo (a path in ``office.logo``) likewise.
-    """
-    import jinja2
-    from docx.shared import Mm
-    from docxtpl import DocxTemplate, InlineImage
-
-    from .documents import LOGO_HEIGHT, make_environment
-
-    if not template.is_file():
-        raise TemplateError(f"template tidak ditemukan: {template}")
-    tpl = DocxTemplate(template)
-    ctx = dict(context)
-    ctx["grafik"] = {name: InlineImage(tpl, BytesIO(png), width=Mm(CHART_WIDTH_MM)) if png else ""
-                     for name, png in images.items()}
-    office = dict(ctx.get("office") or {})
-    logo = office.get("logo")
-    office["logo"] = InlineImage(tpl, str(logo), height=LOGO_HEIGHT) if logo and Path(logo).is_file() else ""
-    ctx["office"] = office
-    try:
-        tpl.render(ctx, jinja_env=make_environment(), autoescape=True)
-        out = BytesIO()
-        tpl.save(out)
-    except jinja2.TemplateError as exc:
-        raise TemplateError(f"{template.name}: {exc}") from None
-    except Exception as exc:  # python-docx / lxml on a broken template
-        raise TemplateError(f"{template.name}: {type(exc).__name__}: {exc}") from None
-    return out.getvalue()
-
-
 # ---- building (service side) ------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -435,7 +402,7 @@ def build(naskah: Any, office: Any, period: Period, *, ikm: IkmResult | None = N
     summary = summarise(gather(naskah, office, period), period, naskah.clock(), ikm)
     ctx = report_context(summary, office_ctx=office_view(office), signer=signer_of(office),
                          kepada=kepada or addressee(office.government))
-    docx = render_with_charts(template_file(office, TEMPLATES[period.kind]), ctx, summary_charts(summary))
+    docx = render_docx(template_file(office, TEMPLATES[period.kind]), ctx, summary_charts(summary), image_width_mm=CHART_WIDTH_MM)
     stem = "laporan-tahunan" if period.kind == "yearly" else "rekap-bulanan"
     return Report(f"{stem}-{office.id}-{period.slug}", docx, naskah.converter.convert(docx), summary=summary, ikm=ikm)
 
@@ -447,6 +414,6 @@ def build_ikm(naskah: Any, office: Any, result: IkmResult, *, source: str, perio
     now = naskah.clock()
     ctx = {"office": office_view(office), "signer": signer_of(office), "today": now.date(),
            "periode": periode, "sumber": source, "ikm": ikm_context(result)}
-    docx = render_with_charts(template_file(office, TEMPLATES["ikm"]), ctx, {"ikm": ikm_chart(result)})
+    docx = render_docx(template_file(office, TEMPLATES["ikm"]), ctx, {"ikm": ikm_chart(result)}, image_width_mm=CHART_WIDTH_MM)
     stem = Path(source).stem or "survei"
     return Report(f"laporan-ikm-{office.id}-{stem}", docx, naskah.converter.convert(docx), ikm=result)
