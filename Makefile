@@ -6,15 +6,25 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-liberation fonts-dejavu-core \
-	poppler-utils qpdf softhsm2 graphviz python3-venv
+	fonts-noto-cjk poppler-utils qpdf softhsm2 graphviz python3-venv
 
-.PHONY: demo test system-deps venv test-deps lock clean
+.PHONY: demo test system-deps venv test-deps lock clean bench bench-quick bench-deps
 
 demo: venv
 	$(VENV)/bin/naskah demo
 
 test: test-deps
 	$(PY) -m pytest -q
+
+# Benchmarks, side by side with their peers (not part of `make test`): bench/README.md.
+#   make bench        full run (~15 min; the first run also builds a 1,000,000-letter archive, cached
+#                     in bench/.cache), writes bench/RESULTS.md and bench/results.json
+#   make bench-quick  smaller sizes, under 3 minutes, writes bench/out/RESULTS-quick.md
+bench: bench-deps
+	$(PY) -m bench.run
+
+bench-quick: bench-deps
+	$(PY) -m bench.run --quick
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -39,6 +49,11 @@ $(VENV)/.test: requirements-test.lock $(VENV)/.runtime
 
 venv: system-deps $(VENV)/.runtime
 test-deps: system-deps $(VENV)/.test
+bench-deps: test-deps $(VENV)/.bench
+
+$(VENV)/.bench: bench/requirements.txt $(VENV)/.test
+	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt
+	touch $@
 
 # Regenerate the pinned lock files after changing dependencies in pyproject.toml.
 lock:

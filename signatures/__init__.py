@@ -2,6 +2,7 @@
 
 from .appearance import DEFAULT_FOOTER, StampSettings, find_font
 from .errors import (
+    CarriesJavaScript,
     KeyLoadError,
     NotANaskahDocument,
     NotAPdf,
@@ -19,6 +20,7 @@ from .signing import prepare, sign_paraf, sign_tte
 from .validation import ExpectedSignatory, SignatureCheck, VerificationReport, verify_pdf
 
 __all__ = [
+    "CarriesJavaScript",
     "DEFAULT_FOOTER",
     "DemoPki",
     "ExpectedSignatory",

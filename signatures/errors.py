@@ -37,6 +37,10 @@ class NotAPdf(SignatureError):
     """The file is not a PDF, or is truncated or damaged beyond reading."""
 
 
+class CarriesJavaScript(SignatureError):
+    """The PDF holds JavaScript actions (PDF/A forbids them); Naskah neither prepares nor signs it."""
+
+
 class NotANaskahDocument(SignatureError):
     """The PDF has no Naskah signature fields (it was not prepared by Naskah)."""
 
@@ -75,3 +79,8 @@ class CertificateRevoked(CertificateNotUsable):
 
 class TrustServiceUnavailable(SignatureError):
     """The time-stamping authority, OCSP responder or CRL server did not answer."""
+
+
+def message_of(e: BaseException) -> str:
+    """An exception's message, else its type's name (a bare KeyError or AssertionError says nothing)."""
+    return str(e).strip() or type(e).__name__

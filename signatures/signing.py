@@ -33,6 +33,7 @@ from pyhanko.pdf_utils.form_tools import populate_static_text_field
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.metadata.model import VENDOR as PYHANKO_VENDOR
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import (
@@ -51,15 +52,20 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from .appearance import (
+    PARAF_LINE,
+    PARAF_ROW_HEIGHT,
     TextWriter,
     SharedFont,
     StampSettings,
     find_font,
     paraf_style,
+    paraf_table_boxes,
     text_field_style,
     tte_style,
 )
+from .changes import javascript_by_revision
 from .errors import (
+    CarriesJavaScript,
     NotANaskahDocument,
     NotAPdf,
     OutOfOrder,
@@ -67,6 +73,7 @@ from .errors import (
     SignatureError,
     SigningFailed,
     WrongSigner,
+    message_of,
 )
 from .keys import KeySource
 from .ltv import (
@@ -89,7 +96,6 @@ DEST_TTD = "naskah_ttd"
 DEST_PARAF = "naskah_paraf"
 
 TTE_BOX = (250.0, 90.0)
-PARAF_BOX = (110.0, 40.0)
 PARAF_GAP = 6.0
 PAGE_MARGIN = 18.0
 
@@ -116,8 +122,19 @@ def read_pdf(pdf: bytes) -> PdfFileReader:
     except NotAPdf:
         raise
     except Exception as e:  # pyHanko raises several kinds on broken files
-        raise NotAPdf(f"the PDF cannot be read: {e}") from e
+        raise NotAPdf(f"the PDF cannot be read: {message_of(e)}") from e
     return r
+
+
+def refuse_javascript(r: PdfFileReader) -> None:
+    """CarriesJavaScript if any revision holds a JavaScript action: PDF/A forbids them, and a
+    signed letter must not run code when it is opened (verify would call it INVALID)."""
+    found = javascript_by_revision(r)
+    if found:
+        where = "; ".join(f"revision {rev + 1}: {', '.join(paths)}" for rev, paths in found.items())
+        raise CarriesJavaScript(
+            f"the PDF carries JavaScript ({where}); PDF/A forbids it and a letter is not signed with "
+            "code that runs on opening: make the PDF again from its DOCX")
 
 
 def signature_fields(r: PdfFileReader) -> dict[str, bool]:
@@ -183,7 +200,7 @@ def read_layout(pdf: bytes) -> tuple[dict[str, Anchor], list[PageBox]]:
             pages.append(PageBox(float(cb.left), float(cb.bottom), float(cb.right), float(cb.top)))
         raw = reader.named_destinations
     except Exception as e:
-        raise NotAPdf(f"the PDF cannot be read: {e}") from e
+        raise NotAPdf(f"the PDF cannot be read: {message_of(e)}") from e
     by_name = {str(k).lstrip("/"): v for k, v in raw.items()}
     anchors: dict[str, Anchor] = {}
     for wanted in (DEST_NOMOR, DEST_TANGGAL, DEST_TTD, DEST_PARAF):
@@ -211,6 +228,47 @@ def _clamp_box(pb: PageBox, left: float, top: float, w: float, h: float) -> tupl
     left = max(pb.left + PAGE_MARGIN, min(left, pb.right - PAGE_MARGIN - w))
     top = min(pb.top - PAGE_MARGIN, max(top, pb.bottom + PAGE_MARGIN + h))
     return (round(left, 2), round(top - h, 2), round(left + w, 2), round(top, 2))
+
+
+def _paraf_table(
+    anchors: dict[str, Anchor], pages: list[PageBox], tte_page: int, tte_box: tuple[float, ...], route: Route
+) -> tuple[int, list[tuple[float, ...]]]:
+    """(page, boxes): visible parafs as the rows of one paraf table, first paraf on top, boxes as (x0, y0, x1, y1).
+
+    At the ``naskah_paraf`` anchor, ending before the TTE stamp when the stamp is to its right on
+    the same page; without the anchor, under the TTE stamp. A table that would run off the
+    page's bottom margin moves up as a whole (its rows never overlap one another); one that
+    would then cover the stamp goes to the other side of it.
+    """
+    n = sum(s.kind == "paraf" for s in route.steps)
+    pa = anchors.get(DEST_PARAF)
+    if pa is not None:
+        page, left, top = pa.page, pa.left, pa.top
+        beside = page == tte_page and tte_box[0] > left
+        right = tte_box[0] - PARAF_GAP if beside else pages[page].right - PAGE_MARGIN
+    else:
+        page, left, top, right = tte_page, tte_box[0], tte_box[1] - PARAF_GAP, tte_box[2]
+    pb = pages[page]
+
+    def table(left: float, top: float, right: float) -> list[tuple[float, ...]]:
+        rows = paraf_table_boxes(n, left=left, top=top, right=right)
+        if rows:
+            short = pb.bottom + PAGE_MARGIN - (rows[-1][1] - rows[-1][3])
+            if short > 0:
+                rows = paraf_table_boxes(n, left=left, top=top + short, right=right)
+        return [_clamp_box(pb, *row) for row in rows]
+
+    def covers_stamp(boxes: list[tuple[float, ...]]) -> bool:
+        x0, y0, x1, y1 = tte_box
+        return page == tte_page and any(b[0] < x1 and b[2] > x0 and b[1] < y1 and b[3] > y0 for b in boxes)
+
+    boxes = table(left, top, right)
+    if covers_stamp(boxes):  # too little room beside the stamp, or pushed up into it: under it, else above it
+        boxes = table(tte_box[0], tte_box[1] - PARAF_GAP, tte_box[2])
+        if covers_stamp(boxes):
+            height = n * (PARAF_ROW_HEIGHT - PARAF_LINE) + PARAF_LINE
+            boxes = table(tte_box[0], tte_box[3] + PARAF_GAP + height, tte_box[2])
+    return page, boxes
 
 
 @dataclass(frozen=True)
@@ -250,24 +308,15 @@ def plan_layout(
         tte_page = last
         tte_box = _clamp_box(pb, pb.right - 36 - tw, pb.bottom + 72 + th, tw, th)
 
+    p_page, boxes = _paraf_table(anchors, pages, tte_page, tte_box, route)
+    rows = iter(boxes)
     sigs: list[FieldPlan] = []
-    pw, ph = PARAF_BOX
-    pa = anchors.get(DEST_PARAF)
-    if pa is not None:
-        p_page, x, top = pa.page, pa.left, pa.top
-    else:  # a row under the TTE box
-        p_page, x, top = tte_page, tte_box[0], tte_box[1] - PARAF_GAP
-    pb = pages[p_page]
-    x0 = x
     for i, step in enumerate(route.steps):
         name = route.field_name(i)
         if step.kind == "tte":
             sigs.append(FieldPlan(name, tte_page, tte_box))
         elif settings.paraf_visible:
-            if x + pw > pb.right - PAGE_MARGIN:
-                x, top = x0, top - ph - PARAF_GAP
-            sigs.append(FieldPlan(name, p_page, _clamp_box(pb, x, top, pw, ph)))
-            x += pw + PARAF_GAP
+            sigs.append(FieldPlan(name, p_page, next(rows)))
         else:
             sigs.append(FieldPlan(name, p_page, None))
     return text, sigs
@@ -326,6 +375,7 @@ def _add_text_field(w: IncrementalPdfFileWriter, plan: FieldPlan) -> None:
 def prepare(pdf: bytes, route: Route, settings: StampSettings) -> bytes:
     """Add the route's signature fields and the empty number/date fields (one revision)."""
     r = read_pdf(pdf)
+    refuse_javascript(r)
     existing = signature_fields(r)
     if any(parse_field_name(n) for n in existing):
         raise SignatureError("the PDF already has Naskah signature fields (prepared before)")
@@ -360,9 +410,31 @@ def prepare(pdf: bytes, route: Route, settings: StampSettings) -> bytes:
         if plan.name in existing_text:
             continue
         _add_text_field(w, plan)
+    _align_info_with_xmp(w)
     out = io.BytesIO()
     w.write(out)
     return out.getvalue()
+
+
+def _align_info_with_xmp(w: IncrementalPdfFileWriter) -> None:
+    """PDF/A: an /Info entry must equal its XMP twin. pyHanko writes ``pdf:Producer`` = its VENDOR
+    string into the XMP on every write, but appends "; VENDOR" to an /Info /Producer that does not
+    contain it yet; set to VENDOR here, later revisions (parafs, TTE) keep it as it is. /ModDate
+    goes: pyHanko would stamp it and ``xmp:ModifyDate`` from two clock readings (an absent /Info
+    entry is fine for PDF/A, the XMP date stays)."""
+    try:
+        ref = w.trailer.raw_get("/Info")
+        info = ref.get_object()
+    except (KeyError, AttributeError):
+        return  # no /Info: pyHanko writes the XMP only
+    if not isinstance(info, generic.DictionaryObject):
+        return
+    info[pdf_name("/Producer")] = generic.TextStringObject(PYHANKO_VENDOR)
+    info.pop("/ModDate", None)
+    if isinstance(ref, generic.IndirectObject):
+        w.mark_update(ref)
+    else:  # a direct /Info (the standard wants a reference): written anew as an object
+        w.set_info(info)
 
 
 def _text_field_widths(r: PdfFileReader) -> dict[str, float]:
@@ -528,6 +600,7 @@ def _prepare_step(
     pdf: bytes, route: Route, index: int, key: KeySource, registered: x509.Certificate | None
 ):
     r = read_pdf(pdf)
+    refuse_javascript(r)
     fields = signature_fields(r)
     _check_route_fields(route, fields)
     signed = [n for n, done in fields.items() if done]
@@ -613,7 +686,7 @@ def sign_tte(
                 size = _fitting_size(font, w, value, settings.field_font_size, widths[fname])
                 populate_static_text_field(w, fname, text_field_style(font, size), value)
     except Exception as e:
-        raise SigningFailed(f"cannot fill the number/date fields: {e}") from e
+        raise SigningFailed(f"cannot fill the number/date fields: {message_of(e)}") from e
     style = tte_style(font, step.signatory, settings, settings.verification_url(verification_ref))
     out = _run_signing(
         w, key, style, when, policy,
@@ -646,7 +719,7 @@ def validation_gate(
         r = PdfFileReader(io.BytesIO(pdf))
         sigs: list[EmbeddedPdfSignature] = list(r.embedded_regular_signatures)
     except Exception as e:
-        raise SigningFailed(f"the signed PDF cannot be read back: {e}") from e
+        raise SigningFailed(f"the signed PDF cannot be read back: {message_of(e)}") from e
     if not sigs:
         raise SigningFailed("the signed PDF has no signatures")
     for s in sigs:
@@ -655,7 +728,7 @@ def validation_gate(
                 s.signer_info, s.signer_cert, "data", s.compute_digest()
             )
         except Exception as e:
-            raise SigningFailed(f"signature {s.field_name} cannot be checked: {e}") from e
+            raise SigningFailed(f"signature {s.field_name} cannot be checked: {message_of(e)}") from e
         if not (intact and valid):
             raise SigningFailed(f"signature {s.field_name} is not intact after signing")
         if s is not sigs[-1]:
@@ -665,7 +738,7 @@ def validation_gate(
                 info = s.summarise_integrity_info()
             except Exception as e:
                 raise SigningFailed(
-                    f"changes after signature {s.field_name} cannot be analysed: {e}"
+                    f"changes after signature {s.field_name} cannot be analysed: {message_of(e)}"
                 ) from e
             diff = info.get("diff_result")
             level = getattr(diff, "modification_level", None)

@@ -9,8 +9,9 @@ carries (B-LT) or, when asked, fetched online.
 What a report says per signature: signer (name, NIP, jabatan), route role, signing time,
 timestamp (time, TSA), level (B-B / B-T / B-LT / B-LTA, read from the file), what it covers
 (revision, byte range), what changed after it (pyHanko's modification level and a summary of
-each later revision), trust (path to which root, revocation checked how). Then the document:
-missing steps, order, and revisions that change the letter without a signature.
+each later revision, see :mod:`signatures.changes`), trust (path to which root, revocation
+checked how). Then the document: missing steps, order, revisions that change the letter without
+a signature, and JavaScript in any revision.
 """
 
 from __future__ import annotations
@@ -23,14 +24,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from asn1crypto import x509
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate
-from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel, SuspiciousModification
+from pyhanko.sign.diff_analysis import ModificationLevel, SuspiciousModification
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 
-from .errors import NotAPdf
+from .changes import changes_after, javascript_by_revision, unsigned_revisions
+from .errors import NotAPdf, message_of
 from .ltv import Evidence, evidence_for, signature_timestamp, validity_problem, verification_context
 from .route import nip_digits, parse_field_name
 from .signing import (
@@ -276,146 +276,6 @@ def _cert_label(cert: x509.Certificate) -> str:
     return str(subject.get("common_name") or cert.subject.human_friendly)
 
 
-# --- what each revision changed ---------------------------------------------------------------
-
-
-def _key(obj) -> tuple[int, int] | None:
-    ref = getattr(obj, "reference", obj)
-    try:
-        return (ref.idnum, ref.generation)
-    except AttributeError:
-        return None
-
-
-def _get(d, key: str):
-    """``d[key]`` dereferenced, or None (``dict.get`` would return the raw reference)."""
-    try:
-        return d[key] if key in d else None
-    except Exception:
-        return None
-
-
-def _fields_at(h) -> dict[str, tuple[str, str]]:
-    """Terminal form fields at one revision: name -> (field type, value as text)."""
-    out: dict[str, tuple[str, str]] = {}
-    top = _get(_get(h.root, "/AcroForm") or {}, "/Fields") or []
-    stack = [(ref, "", None) for ref in reversed(top)]  # popped in the form's order
-    while stack:
-        ref, prefix, inherited_ft = stack.pop()
-        f = ref.get_object()
-        name = prefix + str(_get(f, "/T") or "")
-        ft = str(_get(f, "/FT") or inherited_ft or "")
-        kids = _get(f, "/Kids")
-        if kids and any("/T" in k.get_object() for k in kids):
-            stack += [(k, name + ".", ft) for k in reversed(kids)]
-            continue
-        v = _get(f, "/V")
-        if ft == "/Sig":
-            value = "" if v is None else ("timestamp" if _get(v, "/Type") == "/DocTimeStamp" else "signed")
-        else:
-            value = "" if v is None else str(v)
-        out[name] = (ft, value)
-    return out
-
-
-def _refs(obj) -> list[tuple[int, int]]:
-    """References of a page's /Contents or /Annots entry (an array, or one reference)."""
-    if isinstance(obj, generic.IndirectObject):
-        target = obj.get_object()
-        if not isinstance(target, generic.ArrayObject):
-            return [k] if (k := _key(obj)) else []
-        obj = target
-    if isinstance(obj, generic.ArrayObject):
-        return [k for i in range(len(obj)) if (k := _key(obj.raw_get(i)))]
-    return []
-
-
-def _entry(d: generic.DictionaryObject, key: str):
-    return d.raw_get(key) if key in d else None
-
-
-def _pages_at(h) -> list[generic.DictionaryObject]:
-    pages: list = []
-    stack = [h.root["/Pages"]]
-    while stack:
-        node = stack.pop()
-        if _get(node, "/Type") == "/Pages" or "/Kids" in node:
-            stack += [k.get_object() for k in reversed(node["/Kids"])]
-        else:
-            pages.append(node)
-    return pages
-
-
-def describe_revision(r: PdfFileReader, revision: int) -> list[str]:
-    """What ``revision`` changed compared with the one before, in words (never raises)."""
-    try:
-        return _describe(r, revision)
-    except Exception as e:  # a damaged revision still gets a line in the report
-        return [f"changes that cannot be read ({type(e).__name__}: {e})"]
-
-
-def _describe(r: PdfFileReader, revision: int) -> list[str]:
-    old, new = r.get_historical_resolver(revision - 1), r.get_historical_resolver(revision)
-    changed = {(ref.idnum, ref.generation) for ref in new.explicit_refs_in_revision()}
-    out: list[str] = []
-    before, after = _fields_at(old), _fields_at(new)
-    for name, (ft, value) in after.items():
-        was = before.get(name)
-        if ft == "/Sig":
-            if value and (was is None or not was[1]):
-                out.append(f"document timestamp {name}" if value == "timestamp" else f"signature {name}")
-            elif was is None:
-                out.append(f"empty signature field {name} added")
-        elif was is None:
-            out.append(f"form field {name} added" + (f" = {value!r}" if value else ""))
-        elif was[1] != value:
-            out.append(f"form field {name} = {value!r}" + (f" (was {was[1]!r})" if was[1] else ""))
-    try:
-        old_pages, new_pages = _pages_at(old), _pages_at(new)
-    except Exception:
-        old_pages, new_pages = [], []
-    if len(new_pages) != len(old_pages):
-        out.append(f"page count {len(old_pages)} -> {len(new_pages)}")
-    for i, (po, pn) in enumerate(zip(old_pages, new_pages), 1):
-        co, cn = _refs(_entry(po, "/Contents")), _refs(_entry(pn, "/Contents"))
-        if len(cn) > len(co):
-            out.append(f"page {i}: content stream added")
-        elif cn != co:
-            out.append(f"page {i}: content replaced")
-        elif any(c in changed for c in cn):
-            out.append(f"page {i}: content changed")
-        ao, an = set(_refs(_entry(po, "/Annots"))), _refs(_entry(pn, "/Annots"))
-        for key in an:
-            annot = new(generic.Reference(*key))
-            subtype = str(_get(annot, "/Subtype") or "/?").lstrip("/")
-            is_field = subtype == "Widget" and ("/FT" in annot or "/Parent" in annot or "/T" in annot)
-            if key not in ao and not is_field:
-                out.append(f"page {i}: {subtype} annotation added")
-            elif key in ao and key in changed and not is_field:
-                out.append(f"page {i}: {subtype} annotation changed")
-        if ao - set(an):
-            out.append(f"page {i}: annotation removed")
-    if "/DSS" in new.root and (
-        "/DSS" not in old.root or _key(new.root.raw_get("/DSS")) in changed
-        or _key(new.root.raw_get("/DSS")) != _key(old.root.raw_get("/DSS"))
-    ):
-        out.append("validation data (DSS: certificates, OCSP, CRL)")
-    return out
-
-
-def revision_level(r: PdfFileReader, revision: int) -> tuple[ModificationLevel, str]:
-    """pyHanko's modification level of one revision on its own, with the reason if suspicious."""
-    try:
-        result = DEFAULT_DIFF_POLICY.apply(
-            r.get_historical_resolver(revision - 1), r.get_historical_resolver(revision)
-        )
-        return result.modification_level, ""
-    except SuspiciousModification as e:
-        return ModificationLevel.OTHER, str(e).splitlines()[0]
-    except Exception as e:  # a revision pyHanko cannot even read is not acceptable either
-        return ModificationLevel.OTHER, str(e) or type(e).__name__
-
-
 # --- validating one signature -----------------------------------------------------------------
 
 
@@ -590,10 +450,10 @@ def verify_pdf(
         total = r.xrefs.total_revisions
         evidence = Evidence.of_document(r)
     except Exception as e:
-        raise NotAPdf(f"the PDF's signatures cannot be read: {e}") from e
+        raise NotAPdf(f"the PDF's signatures cannot be read: {message_of(e)}") from e
     outcomes = run_coroutine(_validate_all(sigs, list(trust_roots), evidence, at, online))
     signed_revs = {rev for s in sigs if (rev := _revision(s)) is not None}
-    unsigned = _unsigned_revisions(r, signed_revs, total)
+    unsigned = unsigned_revisions(r, signed_revs, total)
     ts_revisions = []
     for t in doc_timestamps:
         try:
@@ -628,6 +488,9 @@ def verify_pdf(
         report_problems.append(f"revision {rev + 1} changes the document without a signature ({where}): {what}")
     if any(rev > last for rev in unsigned):
         report_problems.append("the last signature does not cover the whole document: it was changed afterwards")
+    for rev, where in javascript_by_revision(r).items():
+        report_problems.append(f"revision {rev + 1} carries JavaScript (PDF/A forbids it; a viewer may run it "
+                               f"on opening) at {', '.join(where)}")
 
     return VerificationReport(
         sha256=sha,
@@ -653,21 +516,6 @@ def _revision(s) -> int | None:
         return s.signed_revision
     except Exception:
         return None
-
-
-def _unsigned_revisions(r, signed_revs: set[int], total: int) -> dict[int, str]:
-    """Revisions after the first signature that neither add a signature nor only validation data
-    (DSS, document timestamps: what PAdES allows even after a DocMDP P=1 signature): rev -> what."""
-    if not signed_revs:
-        return {}
-    out: dict[int, str] = {}
-    for rev in range(min(signed_revs) + 1, total):
-        if rev in signed_revs:
-            continue
-        level, why = revision_level(r, rev)
-        if level > ModificationLevel.LTA_UPDATES:
-            out[rev] = "; ".join(describe_revision(r, rev)) or why or level.name
-    return out
 
 
 def _check(r, s, outcome: _Outcome, total: int, evidence: Evidence, signatories, step_of, n_parafs,
@@ -702,8 +550,7 @@ def _check(r, s, outcome: _Outcome, total: int, evidence: Evidence, signatories,
         byte_range = [int(v) for v in s.byte_range]
     except Exception:
         byte_range = []
-    changes = [f"revision {rev + 1}: " + ("; ".join(describe_revision(r, rev)) or "no visible change")
-               for rev in range((revision if revision is not None else total) + 1, total)]
+    changes = changes_after(r, revision, total)
     base = SignatureCheck(
         field=name, kind=kind, index=index, official_id=oid,
         signer_name=signer_name, signer_nip=signer_nip, signing_time=None,
@@ -717,7 +564,7 @@ def _check(r, s, outcome: _Outcome, total: int, evidence: Evidence, signatories,
     )
     status = outcome.status
     if status is None:
-        base.problems.append(f"the signature cannot be validated: {outcome.error}")
+        base.problems.append(f"the signature cannot be validated: {message_of(outcome.error)}")
         return base
     problems = base.problems
     base.intact = bool(status.intact and status.valid)

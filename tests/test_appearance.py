@@ -289,10 +289,7 @@ def test_pdfa_identification_and_dates_stay_consistent(letter, stage):
     assert xmp["xmp:CreatorTool"] == inf["/Creator"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pyHanko appends '; pyHanko 0.38.0' to /Info /Producer but writes pdf:Producer = 'pyHanko 0.38.0' "
-    "in the XMP; signing.prepare() must set /Info /Producer to pyHanko's VENDOR string (see report)"))
-@pytest.mark.parametrize("stage", ["prepared", "tte"])
+@pytest.mark.parametrize("stage", ["prepared", *SIGNED_STAGES])
 def test_producer_is_the_same_in_info_and_xmp(letter, stage):
     pdf = letter.stages[stage]
     assert info(pdf)["/Producer"] == xmp_properties(pdf)["pdf:Producer"]
@@ -393,9 +390,6 @@ def test_paraf_table_rows_render_jabatan_name_and_time(letter, tmp_path):
         assert " ".join(person.jabatan.split()) in words
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "signing.plan_layout lays visible parafs out left to right in 110x40 boxes: with three parafs "
-    "(Padang) the third covers the TTE stamp; it should stack paraf_table_boxes() rows (see report)"))
 def test_three_visible_parafs_stay_clear_of_the_tte_stamp(letter):
     anchors, pages = read_layout(letter.original)
     people = [Signatory(f"p{i}", f"Pejabat {i}", f"19700101 199503 1 00{i}", "Kepala Bidang") for i in range(4)]

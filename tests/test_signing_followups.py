@@ -1,0 +1,341 @@
+"""Signing follow-ups, on real demo letters (LibreOffice PDF/A, real signatures):
+
+* Padang's three visible parafs are stacked rows of one paraf table, clear of the TTE stamp;
+* paraf and TTE times are the office's zona_waktu (Kutai Kartanegara: WITA), not the machine's;
+* the reference in the TTE's QR resolves to the filed letter (``naskah archive get/show --ref``);
+* JavaScript anywhere in a PDF is refused before signing and named by ``verify``;
+* an unreadable PDF whose parser error has no message still gets a reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from clitools import run_naskah as naskah
+from correspondence.catalog import SHIPPED_OFFICES
+from correspondence.demo import DEMO_PASSPHRASE, run_demo
+from correspondence.services import Naskah
+from signatures import CarriesJavaScript, NotAPdf, Pkcs12KeySource, Route, Signatory, StampSettings, prepare, sign_paraf
+from signatures.appearance import PARAF_LINE, PARAF_ROW_HEIGHT
+from signatures.changes import javascript_by_revision, javascript_in
+from signatures.signing import read_pdf
+
+WIB = timezone(timedelta(hours=7))
+WITA = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True)
+class Demo:
+    home: Path
+    office: str
+    register: str
+    nomor: str
+    stages: dict[str, bytes]  # prepared, paraf-1 .. paraf-n, tte: the reply after each step
+    signatories: dict[str, Signatory]
+    verify_url: str
+    clock: object
+
+
+def walk_demo(tmp_path_factory, office: str, *, paraf_visible: bool, clock=datetime.now) -> Demo:
+    """The office's demo, in a home with its own copy of the profile."""
+    home = tmp_path_factory.mktemp(office)
+    office_dir = home / "offices" / office
+    shutil.copytree(SHIPPED_OFFICES / office, office_dir)
+    profile = office_dir / "office.yaml"
+    text = profile.read_text(encoding="utf-8")
+    assert "paraf_visible: false" in text
+    profile.write_text(text.replace("paraf_visible: false", f"paraf_visible: {str(paraf_visible).lower()}"),
+                       encoding="utf-8")
+    with Naskah(home, clock=clock) as service:
+        register, (nomor,) = run_demo(service, office, lambda line: None)
+        profile_ = service.office(office)
+        signed = next(d.doc_key for d in service.cases.documents(register) if d.stage == "tte")
+        docs = service.cases.documents(register, signed)
+        last = max(d.version for d in docs)
+        stages = {d.stage: service.archive.blobs.get(d.sha256) for d in docs if d.version == last and d.media == "pdf"}
+        people = {o.id: Signatory(o.id, o.name, o.nip, o.jabatan) for o in profile_.officials}
+        url = profile_.signing.verify_url
+    return Demo(home, office, register, nomor, stages, people, url, clock)
+
+
+@pytest.fixture(scope="module")
+def padang(tmp_path_factory) -> Demo:
+    """With a fixed clock (as $NASKAH_NOW gives): a naive moment, the office's wall time (WIB) a
+    minute ago, so that the demo certificates made now are already valid."""
+    moment = (datetime.now(WIB) - timedelta(minutes=1)).replace(tzinfo=None, second=0, microsecond=0)
+    return walk_demo(tmp_path_factory, "padang", paraf_visible=True, clock=lambda: moment)
+
+
+@pytest.fixture(scope="module")
+def kukar(tmp_path_factory) -> Demo:
+    return walk_demo(tmp_path_factory, "kutai-kartanegara", paraf_visible=True)
+
+
+def run(*cmd: str) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def widgets(pdf: bytes) -> dict[str, tuple[int, list[float]]]:
+    from pypdf import PdfReader
+
+    out = {}
+    for index, page in enumerate(PdfReader(io.BytesIO(pdf)).pages):
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            if "/T" in a:
+                out[str(a["/T"])] = (index, [float(v) for v in a["/Rect"]])
+    return out
+
+
+def render(pdf: bytes, folder: Path, name: str, page: int, dpi: int = 150) -> np.ndarray:
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    result = run("pdftoppm", "-r", str(dpi), "-f", str(page + 1), "-l", str(page + 1), "-gray", "-singlefile",
+                 "-png", str(path), str(folder / name))
+    assert result.returncode == 0, result.stderr
+    return np.asarray(Image.open(folder / f"{name}.png").convert("L"))
+
+
+def dark_pixels(img: np.ndarray, rect: list[float], height: float, dpi: int = 150) -> int:
+    s = dpi / 72
+    x0, y0, x1, y1 = rect
+    region = img[int((height - y1 + 1) * s): int((height - y0 - 1) * s), int((x0 + 1) * s): int((x1 - 1) * s)]
+    return int((region < 128).sum())
+
+
+def overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and a[2] > b[0] and a[1] < b[3] and a[3] > b[1]
+
+
+def verified(home: Path, pdf: Path, office: str) -> subprocess.CompletedProcess:
+    return naskah(home, "verify", str(pdf), "--office", office)
+
+
+# --- Padang: three visible parafs in a paraf table ---------------------------------------------------
+
+
+def test_padangs_three_parafs_are_table_rows_clear_of_the_tte(padang, tmp_path):
+    final = padang.stages["tte"]
+    rects = widgets(final)
+    names = ["Paraf_1_kasi", "Paraf_2_kabid", "Paraf_3_sekretaris"]
+    assert [n for n in rects if n.startswith("Paraf_")] == names
+    tte_page, tte = rects["TTE_kadis"]
+    rows = [rects[n][1] for n in names]
+    assert {rects[n][0] for n in names} == {tte_page}
+    for upper, lower in zip(rows, rows[1:]):
+        assert upper[0] == lower[0] and upper[2] == lower[2]  # one column
+        assert upper[1] == pytest.approx(lower[3] - PARAF_LINE, abs=0.02)  # stacked, sharing one line
+    for row in rows:
+        assert row[3] - row[1] == pytest.approx(PARAF_ROW_HEIGHT, abs=0.02)
+        assert not overlap(row, tte), (row, tte)
+    # each row is empty until its own paraf, then drawn; the TTE draws nothing over them
+    from pypdf import PdfReader
+
+    height = float(PdfReader(io.BytesIO(final)).pages[tte_page].mediabox.top)
+    shown = {stage: render(pdf, tmp_path, stage, tte_page) for stage, pdf in padang.stages.items()}
+    for i, row in enumerate(rows):
+        assert dark_pixels(shown["prepared"], row, height) == 0
+        assert dark_pixels(shown[f"paraf-{i + 1}"], row, height) > 100, names[i]
+        if i:
+            assert dark_pixels(shown[f"paraf-{i}"], row, height) == 0, names[i]
+    words = " ".join(run("pdftotext", "-layout", str(tmp_path / "tte.pdf"), "-").stdout.split())
+    for official in ("kasi", "kabid", "sekretaris"):
+        assert padang.signatories[official].name in words
+    out = tmp_path / "letter.pdf"
+    out.write_bytes(final)
+    result = verified(padang.home, out, "padang")
+    assert result.returncode == 0 and "Verdict: VALID" in result.stdout, result.stdout
+
+
+def test_a_fixed_clock_is_office_wall_time(padang, tmp_path):
+    """The fixed clock's naive moment is WIB wall time: signed and printed as that, whatever the machine's zone."""
+    moment = padang.clock()
+    out = tmp_path / "letter.pdf"
+    out.write_bytes(padang.stages["tte"])
+    report = json.loads(naskah(padang.home, "verify", str(out), "--office", "padang", "--json").stdout)
+    assert [s["signing_time"] for s in report["signatures"]] == [moment.replace(tzinfo=WIB).isoformat()] * 4
+    text = " ".join(run("pdftotext", "-layout", str(out), "-").stdout.split())
+    assert text.count(f"Paraf {moment:%d-%m-%Y %H.%M} WIB") == 3
+
+
+# --- times in the office's zone ----------------------------------------------------------------------
+
+
+def test_paraf_and_tte_times_are_in_the_offices_zone(kukar, tmp_path):
+    """Kutai Kartanegara is WITA (+08:00); this machine's clock is not asked what zone it is in."""
+    out = tmp_path / "letter.pdf"
+    out.write_bytes(kukar.stages["tte"])
+    result = naskah(kukar.home, "verify", str(out), "--office", kukar.office, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    times = [datetime.fromisoformat(s["signing_time"]) for s in report["signatures"]]
+    assert [s["field"] for s in report["signatures"]] == ["Paraf_1_kabid", "TTE_kadis"]
+    now = datetime.now(timezone.utc)
+    for t in times:
+        assert t.utcoffset() == timedelta(hours=8), t
+        assert timedelta(0) <= now - t < timedelta(hours=1)  # the real clock's instant, not shifted by hours
+    # the visible paraf prints that local time with the zone's name
+    paraf = times[0].astimezone(WITA)
+    text = " ".join(run("pdftotext", "-layout", str(out), "-").stdout.split())
+    assert re.search(rf"Paraf {paraf:%d-%m-%Y} \d\d\.\d\d WITA", text), text
+    shown = re.search(rf"Paraf {paraf:%d-%m-%Y} (\d\d)\.(\d\d) WITA", text)
+    printed = paraf.replace(hour=int(shown.group(1)), minute=int(shown.group(2)), second=0, microsecond=0)
+    assert abs(printed - paraf.replace(second=0, microsecond=0)) <= timedelta(minutes=1)
+    # the date line of the letter is the office's date
+    conn = sqlite3.connect(kukar.home / "naskah.db")
+    tanggal = conn.execute("SELECT tanggal FROM letters WHERE nomor = ?", (kukar.nomor,)).fetchone()[0]
+    conn.close()
+    assert tanggal == times[1].date().isoformat()
+
+
+# --- the QR's reference resolves to the filed letter -------------------------------------------------
+
+
+def test_the_qr_reference_finds_the_filed_letter(kukar, tmp_path):
+    conn = sqlite3.connect(kukar.home / "naskah.db")
+    ref, digest = conn.execute("SELECT verification_ref, sha256 FROM letters WHERE nomor = ?", (kukar.nomor,)).fetchone()
+    conn.close()
+    assert re.fullmatch(r"[0-9a-f]{32}", ref)
+    url = kukar.verify_url.replace("{ref}", ref)  # what the TTE's QR holds
+    assert url.startswith("https://") and url.endswith(ref)
+    for given in (ref, url, ref.upper()):
+        out = tmp_path / f"{len(given)}.pdf"
+        result = naskah(kukar.home, "archive", "get", "--ref", given, "--out", str(out))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == digest
+        assert out.read_bytes() == kukar.stages["tte"]
+    shown = naskah(kukar.home, "archive", "show", "--ref", url, "--json")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["nomor"] == kukar.nomor and data["sha256"] == digest and data["verification"]["ok"]
+
+
+def test_a_wrong_or_missing_reference_is_a_clear_error(kukar, tmp_path):
+    out = tmp_path / "x.pdf"
+    unknown = naskah(kukar.home, "archive", "get", "--ref", "0" * 32, "--out", str(out))
+    assert unknown.returncode == 4 and "no filed letter with verification reference" in unknown.stderr
+    garbage = naskah(kukar.home, "archive", "show", "--ref", "https://contoh.id/verifikasi/bukan-ref")
+    assert garbage.returncode == 2 and "verification reference" in garbage.stderr
+    both = naskah(kukar.home, "archive", "show", kukar.nomor, "--ref", "0" * 32)
+    assert both.returncode == 2 and "one of them" in both.stderr
+    neither = naskah(kukar.home, "archive", "get", "--out", str(out))
+    assert neither.returncode == 2 and "one of them" in neither.stderr
+    assert not out.exists()
+
+
+# --- JavaScript ----------------------------------------------------------------------------------------
+
+
+def with_javascript(pdf: bytes, where: str) -> bytes:
+    """An incremental update putting a JavaScript action ``where``: the catalog's /OpenAction,
+    the /Names tree, a page's /AA, or a new link annotation's /A."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.generic import pdf_name
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    w = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    action = w.add_object(generic.DictionaryObject({
+        pdf_name("/S"): pdf_name("/JavaScript"), pdf_name("/JS"): generic.TextStringObject("app.alert('x');")}))
+    if where == "openaction":
+        w.root[pdf_name("/OpenAction")] = action
+        w.update_root()
+    elif where == "names":
+        tree = generic.DictionaryObject({pdf_name("/Names"): generic.ArrayObject([generic.TextStringObject("a"), action])})
+        w.root[pdf_name("/Names")] = generic.DictionaryObject({pdf_name("/JavaScript"): w.add_object(tree)})
+        w.update_root()
+    elif where == "page-aa":
+        page_ref = w.find_page_for_modification(0)[0]
+        page_ref.get_object()[pdf_name("/AA")] = generic.DictionaryObject({pdf_name("/O"): action})
+        w.mark_update(page_ref)
+    elif where == "link":
+        page_ref = w.find_page_for_modification(0)[0]
+        link = w.add_object(generic.DictionaryObject({
+            pdf_name("/Type"): pdf_name("/Annot"), pdf_name("/Subtype"): pdf_name("/Link"), pdf_name("/F"): generic.NumberObject(4),
+            pdf_name("/Rect"): generic.ArrayObject([generic.FloatObject(v) for v in (10, 10, 20, 20)]),
+            pdf_name("/Border"): generic.ArrayObject([generic.NumberObject(0)] * 3), pdf_name("/A"): action}))
+        w.register_annotation(page_ref, link)
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+PATHS = {"openaction": "/Root/OpenAction", "names": "/Root/Names/JavaScript/Names[1]",
+         "page-aa": "/Root/Pages/Kids[0]/AA/O", "link": "/Root/Pages/Kids[0]/Annots["}
+
+
+@pytest.mark.parametrize("where", sorted(PATHS))
+def test_verify_names_javascript_wherever_it_hangs(kukar, tmp_path, where):
+    clean = kukar.stages["tte"]
+    assert javascript_by_revision(read_pdf(clean)) == {}
+    loaded = with_javascript(clean, where)
+    found = javascript_by_revision(read_pdf(loaded))
+    assert list(found) == [read_pdf(clean).xrefs.total_revisions]  # the revision that added it, only
+    assert len(found[list(found)[0]]) == 1 and found[list(found)[0]][0].startswith(PATHS[where])
+    out = tmp_path / "js.pdf"
+    out.write_bytes(loaded)
+    result = verified(kukar.home, out, kukar.office)
+    assert result.returncode == 1 and "Verdict: INVALID" in result.stdout
+    assert "carries JavaScript" in result.stdout and PATHS[where] in result.stdout
+    assert f"JavaScript added at {PATHS[where]}" in result.stdout  # in the TTE's "changes after signing"
+
+
+def test_javascript_in_a_rewritten_file_is_named(kukar, tmp_path):
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    w = PdfWriter(clone_from=PdfReader(io.BytesIO(kukar.stages["tte"])))
+    w._root_object[NameObject("/OpenAction")] = w._add_object(DictionaryObject({
+        NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('x');")}))
+    out = tmp_path / "rewritten.pdf"
+    w.write(out)
+    result = verified(kukar.home, out, kukar.office)
+    assert result.returncode == 1 and "carries JavaScript" in result.stdout and "/Root/OpenAction" in result.stdout
+
+
+@pytest.mark.parametrize("where", ["page-aa", "link", "names"])
+def test_javascript_is_refused_before_prepare_and_paraf(kukar, where):
+    prepared = kukar.stages["prepared"]
+    original = prepared[: prepared.index(b"%%EOF") + len(b"%%EOF\n")]
+    s = kukar.signatories
+    route = Route.of(s["kabid"], tte=s["kadis"])
+    with pytest.raises(CarriesJavaScript, match=re.escape(PATHS[where])):
+        prepare(with_javascript(original, where), route, StampSettings())
+    key = Pkcs12KeySource(kukar.home / "keys" / kukar.office / "kabid.p12", DEMO_PASSPHRASE.encode())
+    with pytest.raises(CarriesJavaScript, match="PDF/A forbids it"):
+        sign_paraf(with_javascript(prepared, where), route, 0, key, StampSettings())
+    assert javascript_in(read_pdf(prepared)) == []
+
+
+# --- an unreadable PDF always has a reason -------------------------------------------------------------
+
+
+def pdf_with_root(root: bytes) -> bytes:
+    """A syntactically whole PDF (header, xref, trailer, %%EOF) whose object 1, the /Root, is ``root``."""
+    body = b"%PDF-1.7\n"
+    offset = len(body)
+    body += b"1 0 obj\n" + root + b"\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 2\n0000000000 65535 f \n" + f"{offset:010d} 00000 n \n".encode()
+    body += b"trailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n" + str(xref).encode() + b"\n%%EOF\n"
+    return body
+
+
+def test_a_parser_error_without_a_message_still_gives_a_reason(tmp_path):
+    with pytest.raises(NotAPdf) as caught:
+        read_pdf(pdf_with_root(b"42"))  # the catalog is a number: pyHanko asserts, with no message
+    reason = str(caught.value)
+    assert reason.startswith("the PDF cannot be read: ") and reason.removeprefix("the PDF cannot be read: ").strip()
+    assert reason == "the PDF cannot be read: AssertionError"
