@@ -81,9 +81,11 @@ def cli_clock() -> Any:
     2026-11-23T09:00, office wall time) for tests, demos and re-running a day's work."""
     from datetime import datetime
 
+    from correspondence.services import machine_now
+
     fixed = os.environ.get("NASKAH_NOW", "").strip()
     if not fixed:
-        return datetime.now
+        return machine_now
     try:
         moment = datetime.fromisoformat(fixed)
     except ValueError:

@@ -249,7 +249,7 @@ def build(naskah: Any, office: Office, *, year: int | None = None) -> Publicatio
             continue
         entries.append(public_entry(complaint, history, answer, office))
     entries.sort(key=lambda e: (e.answered, e.register), reverse=True)
-    made = naskah.clock()
+    made = naskah.wall_time(office)
     ctx = context(office_view(office), entries, year, made)
     html = render_html(ctx)
     docx = render_docx(template_file(office, TEMPLATE), ctx)

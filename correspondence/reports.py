@@ -399,7 +399,7 @@ def build(naskah: Any, office: Any, period: Period, *, ikm: IkmResult | None = N
     """The yearly report or monthly recap of ``office`` for ``period`` (DOCX and PDF/A)."""
     from .catalog import template_file
 
-    summary = summarise(gather(naskah, office, period), period, naskah.clock(), ikm)
+    summary = summarise(gather(naskah, office, period), period, naskah.wall_time(office), ikm)
     ctx = report_context(summary, office_ctx=office_view(office), signer=signer_of(office),
                          kepada=kepada or addressee(office.government))
     docx = render_docx(template_file(office, TEMPLATES[period.kind]), ctx, summary_charts(summary), image_width_mm=CHART_WIDTH_MM)
@@ -411,7 +411,7 @@ def build_ikm(naskah: Any, office: Any, result: IkmResult, *, source: str, perio
     """The survey report (Laporan Hasil Survei Kepuasan Masyarakat) of one IKM survey."""
     from .catalog import template_file
 
-    now = naskah.clock()
+    now = naskah.wall_time(office)
     ctx = {"office": office_view(office), "signer": signer_of(office), "today": now.date(),
            "periode": periode, "sumber": source, "ikm": ikm_context(result)}
     docx = render_docx(template_file(office, TEMPLATES["ikm"]), ctx, {"ikm": ikm_chart(result)}, image_width_mm=CHART_WIDTH_MM)

@@ -41,6 +41,11 @@ from .sop import Sop, Step
 Clock = Callable[[], datetime]
 
 
+def machine_now() -> datetime:
+    """The real clock: the machine's time, aware (a server often runs on UTC)."""
+    return datetime.now().astimezone()
+
+
 @dataclass(frozen=True)
 class StepReport:
     """What one action did, for the CLI or a web page to show."""
@@ -69,7 +74,7 @@ class CaseView:
 class Naskah:
     """The service facade over one NASKAH_HOME."""
 
-    def __init__(self, home: Path, *, clock: Clock = datetime.now, converter_factory: Callable[[Path], Any] | None = None) -> None:
+    def __init__(self, home: Path, *, clock: Clock = machine_now, converter_factory: Callable[[Path], Any] | None = None) -> None:
         self.home = home
         self.clock = clock
         self.conn = connect(home)
@@ -146,7 +151,7 @@ class Naskah:
         official = self._official_for(office, sop, first, received_by)
         check_intake(channel, sop.channels, subject, content)
         files = [(p.name, _read_attachment(p)) for p in attachments]
-        now = self.clock()
+        now = self.wall_time(office)
         with transaction(self.conn):
             register = self.archive.take_agenda(
                 office=office.id, pattern=office.numbering.agenda_pattern, padding=office.numbering.agenda_padding,
@@ -187,7 +192,7 @@ class Naskah:
         step = engine.expect(state, role=official.role, actions=("document", "record", "draft", "deliver", "revise"))
         data = dict(data or {})
         files = [(p.name, _read_attachment(p)) for p in attachments]
-        now = self.clock()
+        now = self.wall_time(office)
         with transaction(self.conn):
             produced: list[str] = []
             nomor = ""
@@ -230,9 +235,9 @@ class Naskah:
         key = self._key(official, passphrase)
         current = self._current_pdf(register, step.document)
         signed = signing.sign_paraf(self.archive.blobs.get(current.sha256), route, index, key,
-                                    self._stamp_settings(office), when=self._office_time(office),
+                                    self._stamp_settings(office), when=self.office_now(office),
                                     policy=self._signature_policy(office), registered=self._registered(official))
-        now = self.clock()
+        now = self.wall_time(office)
         with transaction(self.conn):
             self._still(register, state)
             digest = self.archive.blobs.put(signed)
@@ -260,8 +265,8 @@ class Naskah:
         current = self._current_pdf(register, step.document)
         draft = self.archive.blobs.get(current.sha256)
         doc = sop.documents[step.document]
-        now = self.clock()
-        when = self._office_time(office)  # the TTE's time and date: the office's, also on a UTC machine
+        now = self.wall_time(office)
+        when = self.office_now(office)  # the TTE's time and date: the office's, also on a UTC machine
         ref = uuid.uuid4().hex
         series = office.numbering.series_for(doc_key=step.document, kka=doc.kka)
         with self.archive.issue(office=office.id, series=series, kka=doc.kka, hal=doc.hal or doc.title,
@@ -302,7 +307,7 @@ class Naskah:
         official = office.official(official_id)
         step = engine.expect(state, role=official.role, actions=("paraf", "sign"))
         new_state = engine.returned(state)
-        now = self.clock()
+        now = self.wall_time(office)
         with transaction(self.conn):
             self._still(register, state)
             self.cases.set_state(register, new_state, now)
@@ -316,7 +321,7 @@ class Naskah:
         """A filed letter's bytes (checked against its sha256); the retrieval is audited."""
         letter = self.archive.get(nomor, office=office)
         data = self.archive.blobs.get(letter.sha256)
-        audit.append(self.conn, actor=actor, action="retrieve", subject=letter.nomor, at=self.clock(),
+        audit.append(self.conn, actor=actor, action="retrieve", subject=letter.nomor, at=self._wall_time_of(letter.office),
                      data={"office": letter.office, "sha256": letter.sha256})
         return data
 
@@ -335,7 +340,7 @@ class Naskah:
         numbering_ = office.numbering
         return number_register.take_number(
             self.conn, office=office.id, series=numbering_.series_for(doc_key=doc_key, kka=kka.strip()), kka=kka.strip(),
-            hal=hal, pattern=numbering_.pattern, padding=numbering_.padding, unit=numbering_.unit, when=self.clock(), actor=actor,
+            hal=hal, pattern=numbering_.pattern, padding=numbering_.padding, unit=numbering_.unit, when=self.wall_time(office), actor=actor,
         )
 
     def void_number(self, nomor: str, *, reason: str, actor: str, office_name: str | None = None) -> number_register.NumberEntry:
@@ -343,7 +348,7 @@ class Naskah:
         if not reason.strip():
             raise InvalidInput("say why the number is void (--reason)")
         office_id = self.office(office_name).id if office_name else None
-        return number_register.void_number(self.conn, nomor, reason=reason, actor=actor, office=office_id, when=self.clock())
+        return number_register.void_number(self.conn, nomor, reason=reason, actor=actor, office=office_id, when=self._wall_time_of(office_id))
 
     def numbers(self, *, year: int | None = None, office_name: str | None = None) -> list[number_register.NumberEntry]:
         office_id = self.office(office_name).id if office_name else None
@@ -365,7 +370,7 @@ class Naskah:
 
     def retention(self, at: date | None = None) -> list[jra.RetentionItem]:
         """Filed letters due for transfer (active period over) or for their fate (inactive period over)."""
-        return jra.due(self.conn, at=at or self.clock().date(), table_for=self.kka_table)
+        return jra.due(self.conn, at=at or self._wall_time_of(None).date(), table_for=self.kka_table)
 
     # -- keys ------------------------------------------------------------
     def create_demo_keys(self, office_name: str, passphrase: str) -> Path:
@@ -567,16 +572,24 @@ class Naskah:
                                "missing: restore it, or remove certificate: from the profile")
         return load_certificate(path)
 
-    def _office_time(self, office: Office) -> datetime:
+    def office_now(self, office: Office) -> datetime:
         """The clock's now, aware, in the office's zona_waktu (WIB, WITA, WIT): the time a paraf or
-        TTE carries and prints. The real clock reads the machine's local time (often UTC on a
-        server); a fixed clock (tests, $NASKAH_NOW) reads office wall time, as everywhere in Naskah."""
+        TTE carries and prints. An aware clock (the real one) is converted; a naive one (tests,
+        $NASKAH_NOW) is read as office wall time, as everywhere in Naskah."""
         from .calendar import WorkingCalendar
 
+        return WorkingCalendar.for_office(office).local(self.clock())
+
+    def wall_time(self, office: Office) -> datetime:
+        """The office's wall-clock time, naive: how Naskah records the times of cases, the
+        register and the audit trail (read back as the office's own time)."""
+        return self.office_now(office).replace(tzinfo=None)
+
+    def _wall_time_of(self, office_id: str | None) -> datetime:
+        if office_id:
+            return self.wall_time(self.office(office_id))
         now = self.clock()
-        if now.tzinfo is None and self.clock == datetime.now:
-            now = now.astimezone()
-        return WorkingCalendar.for_office(office).local(now)
+        return now.astimezone().replace(tzinfo=None) if now.tzinfo else now
 
     def _stamp_settings(self, office: Office) -> StampSettings:
         return StampSettings(footer=office.signing.footer, paraf_visible=office.signing.paraf_visible,

@@ -175,6 +175,9 @@ def test_wita_office_with_an_aware_clock(naskah, clock):
     item = entry(naskah, reg)
     assert (item["waiting"]["step"], item["waiting"]["due"], item["status"]) == ("3", "2026-11-20T16:40:00+08:00", "overdue")
     assert complaint_timing(naskah, reg).received.utcoffset() == timedelta(hours=8)
+    # recorded as the office's wall time (WITA), not the server's UTC
+    assert naskah.cases.history(reg)[0].at.startswith("2026-11-20T16:28")
+    assert [e.at[:16] for e in naskah.cases.history(reg)][1] == "2026-11-20T16:30"
 
 
 # -- the command line ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from PIL import Image
 from clitools import run_naskah as naskah
 from correspondence.catalog import SHIPPED_OFFICES
 from correspondence.demo import DEMO_PASSPHRASE, run_demo
-from correspondence.services import Naskah
+from correspondence.services import Naskah, machine_now
 from signatures import CarriesJavaScript, NotAPdf, Pkcs12KeySource, Route, Signatory, StampSettings, prepare, sign_paraf
 from signatures.appearance import PARAF_LINE, PARAF_ROW_HEIGHT
 from signatures.changes import javascript_by_revision, javascript_in
@@ -49,7 +49,7 @@ class Demo:
     clock: object
 
 
-def walk_demo(tmp_path_factory, office: str, *, paraf_visible: bool, clock=datetime.now) -> Demo:
+def walk_demo(tmp_path_factory, office: str, *, paraf_visible: bool, clock=machine_now) -> Demo:
     """The office's demo, in a home with its own copy of the profile."""
     home = tmp_path_factory.mktemp(office)
     office_dir = home / "offices" / office
