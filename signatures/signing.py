@@ -709,11 +709,14 @@ def validation_gate(
 ) -> None:
     """The gate after each signature (raises SigningFailed; the caller keeps nothing).
 
-    Every signature is cryptographically intact; changes after each earlier signature are
-    form filling/signing only (pyHanko difference analysis, lock policies respected); the
-    signed route fields follow the route's order; the newest signature is in ``new_field``,
-    carries ``expected_cert`` and covers the whole file. B-T: its timestamp token is intact
-    and trusted. B-LT: it validates offline, revocation checked from the file's own data.
+    Every signature is cryptographically intact; the revisions added since the signature
+    before the newest are form filling/signing only (pyHanko difference analysis, that
+    signature's locks respected) and touch no earlier signature's field, widget, appearance
+    or signature dictionary, and nothing was signed after a signature that forbids all
+    changes (see :func:`_gate_new_revisions`); the signed route fields follow the route's
+    order; the newest signature is in ``new_field``, carries ``expected_cert`` and covers the
+    whole file. B-T: its timestamp token is intact and trusted. B-LT: it validates offline,
+    revocation checked from the file's own data.
     """
     try:
         r = PdfFileReader(io.BytesIO(pdf))
@@ -731,22 +734,8 @@ def validation_gate(
             raise SigningFailed(f"signature {s.field_name} cannot be checked: {message_of(e)}") from e
         if not (intact and valid):
             raise SigningFailed(f"signature {s.field_name} is not intact after signing")
-        if s is not sigs[-1]:
-            # earlier signatures: what came after them must be form filling and signing only
-            try:
-                s.compute_integrity_info()
-                info = s.summarise_integrity_info()
-            except Exception as e:
-                raise SigningFailed(
-                    f"changes after signature {s.field_name} cannot be analysed: {message_of(e)}"
-                ) from e
-            diff = info.get("diff_result")
-            level = getattr(diff, "modification_level", None)
-            if info.get("docmdp_ok") is False or level is None or level > ModificationLevel.FORM_FILLING:
-                raise SigningFailed(
-                    f"the new revision would invalidate {s.field_name} "
-                    f"(changes: {level.name if level is not None else diff})"
-                )
+    if len(sigs) > 1:
+        _gate_new_revisions(r, sigs)
     newest = sigs[-1]
     if newest.field_name != new_field:
         raise SigningFailed(
@@ -762,6 +751,84 @@ def validation_gate(
         raise SigningFailed(f"signature {new_field} does not cover the whole file")
     if policy.timestamped:
         run_coroutine(_gate_level(r, newest, policy))
+
+
+def _gate_new_revisions(r: PdfFileReader, sigs: list[EmbeddedPdfSignature]) -> None:
+    """Only what the newest signature's call added is analysed: the revisions after the
+    signature before it (the newest revision, plus any unsigned one between, e.g. a DSS update).
+
+    The revisions before that were checked by the gates that accepted the earlier signatures
+    (``naskah verify`` still analyses every signature in full). pyHanko's difference analysis of
+    the previous signature covers exactly these revisions and enforces that signature's own
+    locks; the locks of the older ones are enforced here directly: their objects stay untouched,
+    and no signature follows one whose DocMDP forbids all changes.
+    """
+    prev = sigs[-2]
+    for s in sigs[:-1]:
+        if s.docmdp_level == MDPPerm.NO_CHANGES:
+            raise SigningFailed(
+                f"the new revision would invalidate {s.field_name}: it forbids every later change"
+            )
+    new_revisions = range(prev.signed_revision + 1, r.xrefs.total_revisions)
+    changed = set().union(*(r.xrefs.explicit_refs_in_revision(n) for n in new_revisions))
+    touched = {name for name, refs in _form_field_objects(r).items() if refs & changed}
+    for s in sigs[:-1]:
+        if s.field_name in touched:
+            raise SigningFailed(
+                f"the new revision would invalidate {s.field_name}: it rewrites that signature's field, "
+                "widget, appearance or signature dictionary"
+            )
+        lock = s.fieldmdp
+        locked = sorted(n for n in touched if lock is not None and lock.is_locked(n))
+        if locked:
+            raise SigningFailed(
+                f"the new revision would invalidate {s.field_name}: it changes {', '.join(locked)}, "
+                "which that signature locks"
+            )
+    try:
+        prev.compute_integrity_info()
+        info = prev.summarise_integrity_info()
+    except Exception as e:
+        raise SigningFailed(
+            f"changes after signature {prev.field_name} cannot be analysed: {message_of(e)}"
+        ) from e
+    diff = info.get("diff_result")
+    level = getattr(diff, "modification_level", None)
+    if info.get("docmdp_ok") is False or level is None or level > ModificationLevel.FORM_FILLING:
+        raise SigningFailed(
+            f"the new revision would invalidate {prev.field_name} "
+            f"(changes: {level.name if level is not None else diff})"
+        )
+
+
+def _form_field_objects(r: PdfFileReader) -> dict[str, set[generic.Reference]]:
+    """Form field name -> references of the field, its widgets, their appearance streams and
+    (for a signed field) its signature dictionary, as the newest revision sees them."""
+    from pyhanko.pdf_utils.form_tools import enumerate_fields_in
+
+    try:
+        fields = r.root["/AcroForm"]["/Fields"]
+    except KeyError:
+        return {}
+    out: dict[str, set[generic.Reference]] = {}
+    for kind in ("/Sig", "/Tx", "/Btn", "/Ch"):
+        for name, _value, field_ref in enumerate_fields_in(fields, refs_seen=set(), target_field_type=kind):
+            refs = out.setdefault(name, set())
+            todo = [field_ref]
+            while todo:
+                obj = todo.pop()
+                if isinstance(obj, generic.IndirectObject):
+                    if obj.reference in refs:
+                        continue
+                    refs.add(obj.reference)
+                d = obj.get_object()
+                if not isinstance(d, generic.DictionaryObject):
+                    continue
+                for key in ("/V", "/AP", "/N", "/D", "/R"):
+                    if key in d:
+                        todo.append(d.raw_get(key))
+                todo.extend(d.get("/Kids", ()))  # widgets (and child fields, listed on their own too)
+    return out
 
 
 async def _gate_level(r: PdfFileReader, sig: EmbeddedPdfSignature, policy: SignaturePolicy) -> None:

@@ -339,3 +339,144 @@ def test_a_parser_error_without_a_message_still_gives_a_reason(tmp_path):
     reason = str(caught.value)
     assert reason.startswith("the PDF cannot be read: ") and reason.removeprefix("the PDF cannot be read: ").strip()
     assert reason == "the PDF cannot be read: AssertionError"
+
+
+# --- the validation gate analyses only the newest revision, and still enforces older locks -------------
+
+
+GATE_PASS = "rahasia-gerbang"
+GATE_PEOPLE = [Signatory(f"p{i}", f"Pejabat {i}", f"1980010{i} 200501 1 00{i}", f"Jabatan {i}") for i in range(1, 5)]
+GATE_ROUTE = Route.of(*GATE_PEOPLE[:3], tte=GATE_PEOPLE[3])
+GATE_SETTINGS = StampSettings(footer="uji gerbang", paraf_visible=True)
+
+
+@pytest.fixture(scope="module")
+def gated(tmp_path_factory) -> dict:
+    """A letter with Paraf 1 and 2 signed (visible), its keys, and Paraf 3 still to sign."""
+    import sigtools
+    from signatures import create_demo_pki
+
+    d = tmp_path_factory.mktemp("gate")
+    pki = create_demo_pki(d / "pki", organisation="Pemerintah Kabupaten Uji", signatories=GATE_PEOPLE,
+                          passphrase=GATE_PASS, now=datetime.now(timezone.utc) - timedelta(days=1))
+    keys = {oid: Pkcs12KeySource(p, GATE_PASS.encode()) for oid, p in pki.pkcs12.items()}
+    pdf = prepare(sigtools.make_letter_pdf(d, "letter"), GATE_ROUTE, GATE_SETTINGS)
+    for i in range(2):
+        pdf = sign_paraf(pdf, GATE_ROUTE, i, keys[GATE_PEOPLE[i].official_id], GATE_SETTINGS)
+    return {"pdf": pdf, "keys": keys}
+
+
+def signed_by_hand(pdf: bytes, key, field: str, change) -> bytes:
+    """What a faulty signing call could produce: ``change`` and the signature of ``field`` in one revision."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+
+    w = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    change(w)
+    meta = signers.PdfSignatureMetadata(field_name=field, subfilter=SigSeedSubFilter.PADES)
+    return signers.sign_pdf(w, meta, signer=key.signer()).getvalue()
+
+
+def field_ref(w, name: str):
+    for ref in w.root["/AcroForm"]["/Fields"]:
+        if ref.get_object().get("/T") == name:
+            return ref
+    raise AssertionError(f"no field {name}")
+
+
+def move_widget(name: str):
+    def change(w) -> None:
+        from pyhanko.pdf_utils import generic
+
+        ref = field_ref(w, name)
+        field = ref.get_object()
+        assert field["/Subtype"] == "/Widget"  # Naskah's signature fields are their own widget
+        field[generic.pdf_name("/Rect")] = generic.ArrayObject([generic.FloatObject(v) for v in (10, 10, 200, 60)])
+        w.mark_update(ref)
+    return change
+
+
+def redraw_appearance(name: str):
+    def change(w) -> None:
+        from pyhanko.pdf_utils import generic
+
+        ap = field_ref(w, name).get_object()["/AP"].raw_get("/N")
+        stream = ap.get_object()
+        w.objects[(ap.generation, ap.idnum)] = generic.StreamObject(
+            dict(stream), stream_data=b"0 0 1 rg 0 0 100 20 re f")
+    return change
+
+
+def change_page(w) -> None:
+    from pyhanko.pdf_utils import generic
+
+    page_ref, _ = w.find_page_for_modification(0)
+    raw = page_ref.get_object().raw_get("/Contents")
+    target = raw.get_object()
+    ref = raw if isinstance(target, generic.StreamObject) else target.raw_get(0)
+    w.objects[(ref.generation, ref.idnum)] = generic.StreamObject(
+        stream_data=ref.get_object().data + b"\n0 0 1 rg 72 400 200 40 re f\n")
+
+
+def gate(pdf: bytes, keys) -> None:
+    from signatures.signing import validation_gate
+
+    third = GATE_PEOPLE[2].official_id
+    validation_gate(pdf, GATE_ROUTE.field_name(2), keys[third].certificate, route=GATE_ROUTE)
+
+
+def test_the_gate_accepts_an_honest_third_paraf(gated):
+    key = gated["keys"][GATE_PEOPLE[2].official_id]
+    gate(signed_by_hand(gated["pdf"], key, GATE_ROUTE.field_name(2), lambda w: None), gated["keys"])
+    out = sign_paraf(gated["pdf"], GATE_ROUTE, 2, key, GATE_SETTINGS)
+    gate(out, gated["keys"])
+
+
+@pytest.mark.parametrize("change", [move_widget, redraw_appearance], ids=["widget", "appearance"])
+@pytest.mark.parametrize("older", [0, 1], ids=["paraf-1", "paraf-2"])
+def test_the_gate_rejects_a_revision_that_rewrites_an_earlier_paraf(gated, change, older):
+    from signatures import SigningFailed
+
+    key = gated["keys"][GATE_PEOPLE[2].official_id]
+    name = GATE_ROUTE.field_name(older)
+    tampered = signed_by_hand(gated["pdf"], key, GATE_ROUTE.field_name(2), change(name))
+    with pytest.raises(SigningFailed) as caught:
+        gate(tampered, gated["keys"])
+    assert f"would invalidate {name}: it rewrites that signature's field" in str(caught.value)
+
+
+def test_the_gate_rejects_a_revision_that_changes_page_content(gated):
+    from signatures import SigningFailed
+
+    key = gated["keys"][GATE_PEOPLE[2].official_id]
+    tampered = signed_by_hand(gated["pdf"], key, GATE_ROUTE.field_name(2), change_page)
+    with pytest.raises(SigningFailed) as caught:
+        gate(tampered, gated["keys"])
+    assert f"would invalidate {GATE_ROUTE.field_name(1)} (changes:" in str(caught.value)
+
+
+def test_the_gate_rejects_a_signature_after_the_tte(gated, tmp_path):
+    """The TTE's DocMDP forbids every later change: a signature added after it (here in an extra field
+    pyHanko creates) is refused, even though the TTE is not the signature before the newest one's field."""
+    from signatures import SigningFailed, sign_tte
+    from signatures.signing import validation_gate
+
+    keys = gated["keys"]
+    pdf = sign_paraf(gated["pdf"], GATE_ROUTE, 2, keys[GATE_PEOPLE[2].official_id], GATE_SETTINGS)
+    pdf = sign_tte(pdf, GATE_ROUTE, keys[GATE_PEOPLE[3].official_id], GATE_SETTINGS, nomor="1/UJI/2026",
+                   tanggal="21 November 2026", verification_ref="uji")
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+
+    w = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    meta = signers.PdfSignatureMetadata(field_name="Tambahan", subfilter=SigSeedSubFilter.PADES)
+    key = keys[GATE_PEOPLE[0].official_id]
+    try:
+        after = signers.sign_pdf(w, meta, signer=key.signer(), existing_fields_only=False).getvalue()
+    except Exception as e:  # pyHanko itself may refuse to sign a certified document locked with P=1
+        pytest.skip(f"pyHanko refuses to sign after DocMDP P=1: {e}")
+    with pytest.raises(SigningFailed) as caught:
+        validation_gate(after, "Tambahan", key.certificate)
+    assert f"would invalidate {GATE_ROUTE.field_name(3)}" in str(caught.value)
