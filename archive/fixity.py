@@ -8,13 +8,18 @@ complaint and document it belongs to.
 
 Orphans are usually harmless (a file stored by an action that then failed, e.g. a full disk
 after the blob was written); they are reported so that an archivist decides.
+
+Re-validating signatures is the slow part (pyHanko checks each signature and what changed after
+it). With ``jobs`` > 1 and a picklable ``verifier`` (a callable that builds the verify function
+inside a worker process, e.g. ``functools.partial(correspondence.services.verifier, home)``), the
+signed letters are re-validated in ``jobs`` processes; the report is the same as the serial one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,8 +85,14 @@ def total_steps(named: dict[str, list[str]], letters: list[FiledLetter]) -> int:
     return len(named) + sum(1 for letter in letters if letter.signed)
 
 
+#: below this many signed letters, starting worker processes costs more than it saves
+PARALLEL_FROM = 16
+
+
 def check(archive: Archive, *, references: Iterable[tuple[str, str, str]] = (), verify: Verify | None = None,
-          progress: Progress | None = None, planned: tuple[dict[str, list[str]], list[FiledLetter]] | None = None) -> FixityReport:
+          progress: Progress | None = None, planned: tuple[dict[str, list[str]], list[FiledLetter]] | None = None,
+          verifier: Callable[[], Verify] | None = None, jobs: int = 1) -> FixityReport:
+    """Re-hash, re-validate (``verify``, or ``verifier`` in ``jobs`` processes) and look for orphans."""
     named, letters = planned or plan(archive, references)
     report = FixityReport(letters=len(letters))
     tick = progress or (lambda what, n: None)
@@ -114,25 +125,75 @@ def check(archive: Archive, *, references: Iterable[tuple[str, str, str]] = (), 
             elif digest in sizes and sizes[digest] != size:
                 report.problems.append(Problem("changed", subject, digest, f"size {size} differs from the recorded {sizes[digest]}"))
         tick(owners[0], 1)
-    if verify is not None:
-        for letter in letters:
-            if not letter.signed:
-                continue
-            tick(f"nomor {letter.nomor}", 0)
-            if letter.sha256 not in bad:  # a missing or changed file is reported once, above
-                try:
-                    result = verify(archive.blobs.get(letter.sha256), letter.office)
-                except Exception as exc:  # an unreadable PDF or a missing certificate is a finding, not a crash
-                    report.problems.append(Problem("signature", f"nomor {letter.nomor}", letter.sha256,
-                                                   f"cannot be verified: {exc}"))
-                else:
-                    report.signatures_checked += 1
-                    if not result.ok:
-                        report.problems.append(Problem("signature", f"nomor {letter.nomor}", letter.sha256,
-                                                       "; ".join(result.problems[:3]) or "verification failed"))
-            tick(f"nomor {letter.nomor}", 1)
+    signed = [letter for letter in letters if letter.signed]
+    if verifier is not None and jobs > 1 and len(signed) >= PARALLEL_FROM:
+        outcomes = _verify_in_processes(archive, signed, bad, verifier, jobs, tick)
+    elif verify is not None or verifier is not None:
+        fn = verify if verify is not None else verifier()  # type: ignore[misc]
+        outcomes = (_outcome(letter, bad, archive, fn, tick) for letter in signed)
+    else:
+        outcomes = iter(())
+    for letter, outcome in outcomes:
+        if outcome is None:
+            continue
+        checked, problem = outcome
+        report.signatures_checked += checked
+        if problem:
+            report.problems.append(Problem("signature", f"nomor {letter.nomor}", letter.sha256, problem))
     report.problems += orphans(archive, set(named), report)
     return report
+
+
+Outcome = tuple[int, str] | None  # (signatures checked: 0 or 1, problem text or ''); None: skipped
+
+
+def _outcome(letter: FiledLetter, bad: set[str], archive: Archive, verify: Verify, tick: Progress) -> tuple[FiledLetter, Outcome]:
+    tick(f"nomor {letter.nomor}", 0)
+    outcome = None if letter.sha256 in bad else verify_one(verify, archive.blobs.path(letter.sha256), letter.office)
+    tick(f"nomor {letter.nomor}", 1)
+    return letter, outcome
+
+
+def verify_one(verify: Verify, path: Any, office: str) -> tuple[int, str]:
+    """Re-validate one stored letter: (1, '') if it holds, (1, problems) if not, (0, why) if it cannot be checked."""
+    try:
+        with open(path, "rb") as handle:
+            result = verify(handle.read(), office)
+    except Exception as exc:  # an unreadable PDF or a missing certificate is a finding, not a crash
+        return 0, f"cannot be verified: {exc}"
+    return 1, "" if result.ok else ("; ".join(result.problems[:3]) or "verification failed")
+
+
+_worker_verify: Verify | None = None
+
+
+def _start_worker(verifier: Callable[[], Verify]) -> None:
+    global _worker_verify
+    _worker_verify = verifier()
+
+
+def _verify_in_worker(path: str, office: str) -> tuple[int, str]:
+    assert _worker_verify is not None
+    return verify_one(_worker_verify, path, office)
+
+
+def _verify_in_processes(archive: Archive, signed: list[FiledLetter], bad: set[str], verifier: Callable[[], Verify],
+                         jobs: int, tick: Progress) -> Iterator[tuple[FiledLetter, Outcome]]:
+    """The signed letters re-validated by ``jobs`` spawned processes; outcomes in the letters' order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    todo = [letter for letter in signed if letter.sha256 not in bad]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo) or 1), mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_start_worker, initargs=(verifier,)) as pool:
+        futures = {(letter.nomor, letter.office): pool.submit(_verify_in_worker, str(archive.blobs.path(letter.sha256)),
+                                                              letter.office) for letter in todo}
+        for letter in signed:
+            tick(f"nomor {letter.nomor}", 0)
+            future = futures.get((letter.nomor, letter.office))
+            outcome = None if future is None else future.result()
+            tick(f"nomor {letter.nomor}", 1)
+            yield letter, outcome
 
 
 def orphans(archive: Archive, named: set[str], report: FixityReport | None = None) -> list[Problem]:

@@ -9,6 +9,14 @@ and the letter's own text (extracted from the PDF when filed).
 User text never reaches FTS5 syntax: each word becomes a quoted string (operators, brackets
 and unbalanced quotes are plain words), a word ending in ``*`` is a prefix, and the last
 word is always a prefix (search-as-you-type). Balanced double quotes make a phrase.
+
+Order: with words, the best match first (bm25 with the column weights ``WEIGHTS``; ties: the
+newest filed first). When more than ``BROAD`` letters match, ranking every one of them would cost
+time in proportion to the matches (about a second per million letters) for a word that says
+little about relevance anyway: the newest filed letters come first then, and ``Results.warnings``
+says so. Without words: newest first by the letter's date. Each query reads from ``letters`` only
+the rows of the page asked for, and computes snippets for those only, so a first page costs about
+the same in a large archive as in a small one (``bench/`` measures it at 1,000,000 letters).
 """
 
 from __future__ import annotations
@@ -28,6 +36,13 @@ from .errors import InvalidQuery
 FTS_COLUMNS = ("nomor", "hal", "complaint", "complainant", "complaint_text", "text")
 WEIGHTS = (10.0, 5.0, 4.0, 3.0, 2.0, 1.0)  # bm25 weight of each column, in FTS_COLUMNS order
 MAX_LIMIT = 1000
+SNIPPET = "snippet(letters_fts, -1, '[', ']', '…', 12)"
+#: more matches than this and a text search lists the newest letters first instead of ranking them all
+BROAD = 5000
+#: up to this many matches, the page (with snippets) comes from one statement; above, page ids first
+INLINE = 200
+#: a prefix standing for more indexed words than this is left to FTS5 as a prefix
+MAX_EXPANSION = 64
 
 _COLS = ", ".join(FTS_COLUMNS)
 _NEW = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
@@ -91,11 +106,8 @@ def extract_text(data: bytes) -> str:
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
 
 
-def fts_query(text: str, *, auto_prefix: bool = True) -> str | None:
-    """An FTS5 MATCH expression for the user's words, or None if they hold no searchable word.
-
-    Every term is a quoted FTS5 string, so no user input is ever read as FTS5 syntax.
-    """
+def fts_terms(text: str, *, auto_prefix: bool = True) -> list[tuple[str, bool]]:
+    """The user's words as (text, is a prefix) terms; a phrase in quotes is one term."""
     if text.count('"') % 2:  # unbalanced quotes: plain words
         text = text.replace('"', " ")
     terms: list[tuple[str, bool, bool]] = []  # (text, prefix, was a phrase)
@@ -110,11 +122,67 @@ def fts_query(text: str, *, auto_prefix: bool = True) -> str | None:
         if not any(ch.isalnum() for ch in body):
             continue  # "(", "-", "*": nothing a tokenizer would keep
         terms.append((body, prefix, quoted))
+    if terms and auto_prefix and not terms[-1][2]:
+        terms[-1] = (terms[-1][0], True, False)
+    return [(body, prefix) for body, prefix, _ in terms]
+
+
+def _quoted(body: str) -> str:
+    return '"' + body.replace('"', '""') + '"'
+
+
+def fts_query(text: str, *, auto_prefix: bool = True) -> str | None:
+    """An FTS5 MATCH expression for the user's words, or None if they hold no searchable word.
+
+    Every term is a quoted FTS5 string, so no user input is ever read as FTS5 syntax.
+    """
+    terms = fts_terms(text, auto_prefix=auto_prefix)
     if not terms:
         return None
-    if auto_prefix and not terms[-1][2]:
-        terms[-1] = (terms[-1][0], True, False)
-    return " ".join('"' + body.replace('"', '""') + '"' + ("*" if prefix else "") for body, prefix, _ in terms)
+    return " ".join(_quoted(body) + ("*" if prefix else "") for body, prefix in terms)
+
+
+def expanded_query(conn: sqlite3.Connection, text: str) -> str | None:
+    """:func:`fts_query` with each one-word prefix spelled out as the indexed words it stands for.
+
+    FTS5 answers a prefix term by merging the lists of every word it covers, in full, on each
+    statement: in a large archive a common prefix costs time in proportion to the letters that
+    match, even for a first page. ``"izi"*`` becomes ``("izin")``, ``"peng"*`` becomes
+    ``("pengadu" OR "pengaduan" OR ...)``, which FTS5 walks lazily. A prefix standing for more than
+    :data:`MAX_EXPANSION` words, or with characters other than ASCII letters and digits (the
+    tokenizer may fold or split them), stays a prefix.
+    """
+    terms = fts_terms(text)
+    if not terms:
+        return None
+    parts = []
+    for body, prefix in terms:
+        words = _words_with_prefix(conn, body.lower()) if prefix and body.isascii() and body.isalnum() else None
+        if words is None:
+            parts.append(_quoted(body) + ("*" if prefix else ""))
+        elif not words:
+            parts.append(_quoted(body))  # no indexed word starts so: nothing matches, cheaply
+        else:
+            parts.append("(" + " OR ".join(_quoted(w) for w in words) + ")")
+    return " AND ".join(parts)  # FTS5 takes no implicit AND next to brackets
+
+
+def _words_with_prefix(conn: sqlite3.Connection, prefix: str) -> list[str] | None:
+    """Indexed words starting with ``prefix`` (None if more than MAX_EXPANSION), one index seek each."""
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.letters_fts_words USING fts5vocab(main, 'letters_fts', 'instance')")
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    words: list[str] = []
+    low = prefix
+    while True:
+        # "instance" rows come one at a time, so LIMIT 1 stops at once; word + NUL seeks past a word
+        row = conn.execute("SELECT term FROM temp.letters_fts_words WHERE term >= ? AND term < ? LIMIT 1",
+                           (low, end)).fetchone()
+        if row is None:
+            return words
+        if len(words) == MAX_EXPANSION:
+            return None
+        words.append(row[0])
+        low = row[0] + "\x00"
 
 
 def parse_date(value: str | date | None, what: str) -> str | None:
@@ -221,8 +289,10 @@ def build(q: Query) -> tuple[str, list[Any], str | None]:
         args.append(end)
     if q.kka:
         kka = q.kka.strip().rstrip(".")
-        where.append("(l.kka = ? OR l.kka LIKE ? ESCAPE '\\')")
-        args += [kka, f"{_like(kka)}.%"]
+        # the code itself or any code under it: "500.16" and "500.16.x" (not "500.160"). A range
+        # rather than LIKE, so that the index on (kka, tanggal) serves it
+        where.append("(l.kka = ? OR (l.kka >= ? AND l.kka < ?))")
+        args += [kka, kka + ".", kka + "/"]
     if q.status:
         where.append("l.status = ?")
         args.append(q.status.strip())
@@ -239,7 +309,11 @@ def build(q: Query) -> tuple[str, list[Any], str | None]:
 
 
 def search(conn: sqlite3.Connection, q: Query) -> Results:
-    """Letters matching ``q``: best match first when there are words, else newest first."""
+    """Letters matching ``q``: best match first when there are words, else newest first.
+
+    With words and more than :data:`BROAD` matches, the newest letters come first instead (see the
+    module documentation) and ``warnings`` says so. ``total`` is always exact.
+    """
     import time
 
     if not 1 <= q.limit <= MAX_LIMIT:
@@ -248,26 +322,71 @@ def search(conn: sqlite3.Connection, q: Query) -> Results:
         raise InvalidQuery("--page starts at 1")
     started = time.perf_counter()
     where, args, match = build(q)
-    if match is not None:
-        source = "letters_fts JOIN letters l ON l.id = letters_fts.rowid"
-        extra = (f", snippet(letters_fts, -1, '[', ']', '…', 12) AS snippet, "
-                 f"bm25(letters_fts, {', '.join(str(w) for w in WEIGHTS)}) AS score")
-        order = "score, l.tanggal DESC, l.id DESC"
-    else:
-        source, extra, order = "letters l", ", '' AS snippet, NULL AS score", "l.tanggal DESC, l.id DESC"
+    page = [q.limit, (q.page - 1) * q.limit]
+    warnings: list[str] = []
+    snippets: dict[int, str] = {}
+    scores: dict[int, float] = {}
     try:
-        total = conn.execute(f"SELECT count(*) FROM {source}{where}", args).fetchone()[0]
-        rows = conn.execute(f"SELECT l.*{extra} FROM {source}{where} ORDER BY {order} LIMIT ? OFFSET ?",
-                            [*args, q.limit, (q.page - 1) * q.limit]).fetchall()
+        if match is None:
+            total = conn.execute(f"SELECT count(*) FROM letters l{where}", args).fetchone()[0]
+            ids = [r[0] for r in conn.execute(
+                f"SELECT l.id FROM letters l{where} ORDER BY l.tanggal DESC, l.id DESC LIMIT ? OFFSET ?", [*args, *page])]
+            rows = _rows(conn, ids)
+        else:
+            args = [expanded_query(conn, q.text or ""), *args[1:]]
+            # words alone need only the index; with filters the letters' rows take part
+            joined = "letters_fts JOIN letters l ON l.id = letters_fts.rowid"
+            source = joined if q.has_filter else "letters_fts"
+            total = conn.execute(f"SELECT count(*) FROM {source}{where}", args).fetchone()[0]
+            score = f"bm25(letters_fts, {', '.join(str(w) for w in WEIGHTS)})"
+            broad = total > BROAD
+            if broad or total <= INLINE:
+                # one statement: few matches are ranked whole; many come newest first, in the index's own
+                # order, so FTS5 stops after the page and makes snippets for its rows only
+                order = "letters_fts.rowid DESC" if broad else "score, l.id DESC"
+                if broad:
+                    warnings.append(f"{total} letters match: the newest are shown first; add words or filters "
+                                    "to have the best matches first")
+                found = conn.execute(f"SELECT l.*, {SNIPPET} AS snippet, {score} AS score FROM {joined}{where} "
+                                     f"ORDER BY {order} LIMIT ? OFFSET ?", [*args, *page]).fetchall()
+                ids = [r["id"] for r in found]
+                rows = {r["id"]: r for r in found}
+                snippets = {r["id"]: r["snippet"] for r in found}
+            else:  # ranked, but too many for snippets of all: the page's ids first, then their rows and snippets
+                found = conn.execute(f"SELECT letters_fts.rowid AS id, {score} AS score FROM {source}{where} "
+                                     "ORDER BY score, letters_fts.rowid DESC LIMIT ? OFFSET ?", [*args, *page]).fetchall()
+                ids = [r[0] for r in found]
+                rows = _rows(conn, ids)
+                snippets = _snippets(conn, args[0], ids)
+            scores = {r["id"]: r["score"] for r in found}
     except sqlite3.OperationalError as exc:  # should not happen (every term is quoted); never a traceback
         if "fts5" in str(exc) or "syntax" in str(exc):
             raise InvalidQuery(f"the query '{q.text}' cannot be searched ({exc}); use plain words") from None
         raise
     hits = []
-    for row in rows:
-        letter = dict(row)
-        snippet, score = letter.pop("snippet"), letter.pop("score")
-        letter.pop("id", None)
+    for letter_id in ids:
+        if letter_id not in rows:  # letters are never deleted; a row gone missing is not worth a traceback
+            continue
+        letter = dict(rows[letter_id])
+        for extra in ("id", "snippet", "score"):
+            letter.pop(extra, None)
         letter["signers"] = json.loads(letter["signers"])
-        hits.append(Hit(letter, " ".join((snippet or "").split()), score))
-    return Results(hits, total, q.page, q.limit, match, (time.perf_counter() - started) * 1000)
+        hits.append(Hit(letter, " ".join(snippets.get(letter_id, "").split()), scores.get(letter_id)))
+    return Results(hits, total, q.page, q.limit, match, (time.perf_counter() - started) * 1000, warnings)
+
+
+def _rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    return {r["id"]: r for r in conn.execute(f"SELECT * FROM letters WHERE id IN ({marks})", ids)}
+
+
+def _snippets(conn: sqlite3.Connection, match: str, ids: list[int]) -> dict[int, str]:
+    """The snippet of each letter of the page (FTS5 computes it for these rows only)."""
+    out: dict[int, str] = {}
+    for letter_id in ids:
+        row = conn.execute(f"SELECT {SNIPPET} FROM letters_fts WHERE letters_fts MATCH ? AND rowid = ?",
+                           (match, letter_id)).fetchone()
+        out[letter_id] = row[0] if row else ""
+    return out

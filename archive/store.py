@@ -221,6 +221,13 @@ class Archive:
         letter = self.get(nomor, office=office)
         return self.blobs.get(letter.sha256)
 
+    def find_by_ref(self, ref: str) -> FiledLetter:
+        """The signed letter whose TTE QR carries the verification reference ``ref``."""
+        row = self.conn.execute("SELECT * FROM letters WHERE verification_ref = ?", (ref,)).fetchone()
+        if row is None:
+            raise LetterNotFound(f"no filed letter with verification reference '{ref}'")
+        return FiledLetter.from_row(row)
+
     def find_by_sha256(self, digest: str) -> list[FiledLetter]:
         rows = self.conn.execute("SELECT * FROM letters WHERE sha256 = ?", (digest,)).fetchall()
         return [FiledLetter.from_row(r) for r in rows]

@@ -45,6 +45,7 @@ import hashlib
 import io
 import json
 import os
+import queue
 import re
 import select
 import shutil
@@ -65,7 +66,7 @@ from xml.etree import ElementTree as ET
 
 from .errors import ConversionError, LibreOfficeMissing
 
-__all__ = ["Converter", "find_soffice", "find_uno_python"]
+__all__ = ["Converter", "ConverterPool", "find_soffice", "find_uno_python"]
 
 INSTALL_HINT = (
     "install LibreOffice Writer and its Python-UNO bridge with "
@@ -403,21 +404,24 @@ class _Office:
 class Converter:
     """One warm LibreOffice, reused for every document; a context manager.
 
-    ``timeout`` bounds each conversion attempt (the office's start has at least 30 s). ``soffice``
-    and ``uno_python`` override the discovery of ``soffice.bin`` and of the Python with ``uno``
-    (also ``$NASKAH_SOFFICE`` and ``$NASKAH_UNO_PYTHON``). Several converters may share one
+    ``timeout`` bounds each conversion attempt (the office's start has at least 30 s); when not
+    given it is ``$NASKAH_CONVERT_TIMEOUT`` seconds, else 60. ``soffice`` and ``uno_python``
+    override the discovery of ``soffice.bin`` and of the Python with ``uno`` (also
+    ``$NASKAH_SOFFICE`` and ``$NASKAH_UNO_PYTHON``). Several converters may share one
     ``workdir``, in one process or several: each takes its own ``lo-<n>`` slot and pipe.
-    ``convert`` is serialised by a lock; use several converters for parallel conversions.
+    ``convert`` is serialised by a lock; use several converters (or a :class:`ConverterPool`)
+    for parallel conversions.
     """
 
     def __init__(
         self,
         workdir: Path,
         *,
-        timeout: float = 60.0,
+        timeout: float | None = None,
         soffice: str | None = None,
         uno_python: str | None = None,
     ) -> None:
+        timeout = _timeout_setting() if timeout is None else timeout
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         self.workdir = Path(workdir).absolute()
@@ -721,6 +725,73 @@ class Converter:
             raise _Broken(f"{exc}; worker: {_tail(slot / 'worker.log')}") from None
         if not msg.get("ready"):
             raise _Broken(f"the UNO worker could not connect: {msg.get('error')}")
+
+
+class ConverterPool:
+    """``size`` warm converters behind one :meth:`convert`; thread-safe; a context manager.
+
+    Each call takes a free converter (waiting for one if all are busy), so up to ``size``
+    documents are converted at the same time, each in its own LibreOffice. :meth:`map` converts
+    several documents over all of them and returns the PDFs in order. Offices start lazily, on
+    the first document each converter gets. Keyword arguments go to every :class:`Converter`.
+    """
+
+    def __init__(self, workdir: Path, *, size: int = 2, **options: Any) -> None:
+        if size < 1:
+            raise ValueError("a converter pool needs at least one converter")
+        self.converters = tuple(Converter(workdir, **options) for _ in range(size))
+        self._free: "queue.SimpleQueue[Converter]" = queue.SimpleQueue()
+        for converter in self.converters:
+            self._free.put(converter)
+
+    def __enter__(self) -> "ConverterPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def size(self) -> int:
+        return len(self.converters)
+
+    @property
+    def restarts(self) -> int:
+        return sum(c.restarts for c in self.converters)
+
+    def convert(self, docx: bytes) -> bytes:
+        """Like :meth:`Converter.convert`, on whichever converter is free."""
+        converter = self._free.get()
+        try:
+            return converter.convert(docx)
+        finally:
+            self._free.put(converter)
+
+    def map(self, documents: Iterable[bytes]) -> list[bytes]:
+        """Convert every document, up to ``size`` at a time; the PDFs in the documents' order.
+
+        If a conversion fails, its error is raised once the conversions under way have ended.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="naskah-convert") as pool:
+            return list(pool.map(self.convert, documents))
+
+    def close(self) -> None:
+        for converter in self.converters:
+            converter.close()
+
+
+def _timeout_setting() -> float:
+    given = os.environ.get("NASKAH_CONVERT_TIMEOUT", "").strip()
+    if not given:
+        return 60.0
+    try:
+        value = float(given)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):  # also refuses nan
+        raise ConversionError(f"NASKAH_CONVERT_TIMEOUT must be a positive number of seconds, not '{given}'")
+    return value
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from pypdf import PdfReader
 
 from correspondence.converter import (
     Converter,
+    ConverterPool,
     _lo_socket_paths,
     find_soffice,
     find_uno_python,
@@ -393,3 +394,134 @@ def test_office_dies_with_a_sigkilled_naskah(tmp_path):
         assert c.slot == tmp_path / "run" / "lo-0"
         assert not stale.exists()
     assert not any(p.exists() for p in _lo_socket_paths(c.pipe_names[0], (c.slot / "profile").as_uri()))
+
+
+# -- two converters at once --------------------------------------------------------------------------
+
+
+def test_pool_converts_side_by_side_in_order(workdir):
+    docs = [make_letter(marker=f"POOL{i}") for i in range(4)]
+    with ConverterPool(workdir, size=2, timeout=30) as pool:
+        pdfs = pool.map(docs)
+        pids = [c.soffice_pid for c in pool.converters]
+        assert all(p is not None and alive(p) for p in pids) and pids[0] != pids[1]  # two offices
+        assert pool.convert(LETTER).startswith(b"%PDF-")
+        assert pool.restarts == 0
+    texts = [" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs]
+    assert [f"POOL{i}" in t for i, t in enumerate(texts)] == [True] * 4  # each PDF is its own document
+    assert all(pdfa_id(pdf) == ("2", "B") for pdf in pdfs)
+    assert not any(alive(p) for p in pids)  # close() ended both
+
+
+def test_timeout_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("NASKAH_CONVERT_TIMEOUT", "7.5")
+    assert Converter(tmp_path).timeout == 7.5
+    assert Converter(tmp_path, timeout=3).timeout == 3  # an explicit value wins
+    for bad in ("soon", "0", "-1", "nan", "inf"):
+        monkeypatch.setenv("NASKAH_CONVERT_TIMEOUT", bad)
+        with pytest.raises(ConversionError, match="NASKAH_CONVERT_TIMEOUT must be a positive number"):
+            Converter(tmp_path)
+
+
+# -- the same faults through the `naskah` command --------------------------------------------------------
+#
+# The command registers a complaint whose long text makes its tanda terima take a while to convert.
+# The test waits until LibreOffice has the job's DOCX open (the conversion is under way, past the
+# office's start-up), then kills or stops that soffice.bin. The command must still finish with the
+# document, and once it has exited no process of its LibreOffice may be left.
+
+
+def _office_processes(home: Path) -> dict[int, bytes]:
+    """pid -> cmdline of every soffice.bin / UNO worker started for ``home``."""
+    found = {}
+    for pid in cmdlines_containing(str(home)):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if (b"soffice.bin" in cmd or b"uno_worker.py" in cmd) and alive(pid):
+            found[pid] = cmd
+    return found
+
+
+def _converting_office(home: Path) -> int | None:
+    """The soffice.bin of ``home`` that has a job's DOCX open right now, if any."""
+    for pid, cmd in _office_processes(home).items():
+        if b"soffice.bin" not in cmd:
+            continue
+        try:
+            targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            continue
+        if any("/jobs/" in t and t.endswith(".docx") for t in targets):
+            return pid
+    return None
+
+
+def _register_with_fault(tmp_path: Path, fault: signal.Signals, env: dict[str, str]) -> tuple[subprocess.CompletedProcess, int, set[int], float]:
+    from clitools import NASKAH
+
+    home = tmp_path / "home"
+    content = tmp_path / "isi.txt"
+    content.write_text("Antrian di loket perizinan sangat panjang dan tidak tertib. " * 600)
+    proc = subprocess.Popen(
+        [NASKAH, "complaint", "register", "--as", "staf", "--channel", "whatsapp", "--name", "Siti Aminah",
+         "--subject", "Antrian layanan", "--content-file", str(content)],
+        env={**os.environ, "NASKAH_HOME": str(home), **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    victim, offices, hit_at = None, set(), 0.0
+    deadline = time.monotonic() + 240
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            offices.update(p for p, cmd in _office_processes(home).items() if b"soffice.bin" in cmd)
+            if victim is None:
+                victim = _converting_office(home)
+                if victim is not None:
+                    os.kill(victim, fault)
+                    hit_at = time.monotonic()
+            time.sleep(0.002)
+        out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if victim is not None and alive(victim):
+            os.kill(victim, signal.SIGCONT)
+    assert victim is not None, "the conversion was never seen in progress"
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return result, victim, offices, time.monotonic() - hit_at
+
+
+def _check_letter_and_nothing_left(tmp_path: Path, result: subprocess.CompletedProcess) -> None:
+    from clitools import run_naskah
+
+    home = tmp_path / "home"
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    register = result.stdout.strip().splitlines()[-1]
+    out = tmp_path / "tanda_terima.pdf"
+    assert run_naskah(home, "document", register, "tanda_terima", "--out", str(out)).returncode == 0
+    pdf = out.read_bytes()
+    assert pdfa_id(pdf) == ("2", "B")
+    assert "Antrian di loket" in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages[:1])
+    left = _office_processes(home)
+    deadline = time.monotonic() + 5  # PDEATHSIG and close() act at once; allow the kernel a moment
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = _office_processes(home)
+    assert left == {}, left
+
+
+def test_command_completes_when_soffice_is_killed_mid_conversion(tmp_path):
+    result, victim, offices, _ = _register_with_fault(tmp_path, signal.SIGKILL, {})
+    _check_letter_and_nothing_left(tmp_path, result)
+    assert offices - {victim}, "no new soffice.bin was started after the kill"
+    assert not alive(victim)
+
+
+def test_command_completes_when_soffice_hangs_mid_conversion(tmp_path):
+    # the timeout must leave room for this long document's conversion on a busy machine
+    result, victim, offices, waited = _register_with_fault(tmp_path, signal.SIGSTOP, {"NASKAH_CONVERT_TIMEOUT": "15"})
+    _check_letter_and_nothing_left(tmp_path, result)
+    assert waited >= 15  # the hang was noticed by the timeout, not by luck
+    assert offices - {victim}, "no new soffice.bin was started after the hang"
+    assert not alive(victim)  # the stopped office was killed, not left behind
