@@ -6,6 +6,7 @@ An office profile is data (``office.yaml``); a new office needs no Python.
 from __future__ import annotations
 
 import re
+from datetime import date as Date, time as Time
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .config import Frozen, load_file
 from .errors import ConfigError, NotAllowed
+from .sop import Duration, known_channels
 
 _NIP = re.compile(r"^\d{8} ?\d{6} ?\d ?\d{3}$")
 
@@ -146,9 +148,6 @@ class Signing(Frozen):
 
 # -- calendar: office hours, local holidays, extra working days; office-level limits ----------------
 # Used by correspondence/calendar.py and deadlines.py; conventions in docs/calendar.md.
-from datetime import date as Date, time as Time  # noqa: E402
-
-from .sop import CHANNELS, Duration  # noqa: E402
 
 WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")  # date.weekday() order
 _PERIOD = re.compile(r"^(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})$")
@@ -283,10 +282,7 @@ class OfficeLimit(Frozen):
     @field_validator("channels")
     @classmethod
     def _channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [c for c in value if c not in CHANNELS]
-        if unknown:
-            raise ValueError(f"unknown channel(s) {unknown}; known: {', '.join(CHANNELS)}")
-        return value
+        return known_channels(value)
 
 
 class Office(Frozen):

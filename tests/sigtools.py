@@ -97,3 +97,18 @@ def make_letter_pdf(workdir: Path, name: str = "letter", **kw) -> bytes:
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kw)
+
+
+def widget_rects(pdf: bytes) -> dict[str, tuple[int, list[float]]]:
+    """Field name -> (page index, /Rect) of every widget."""
+    import io
+
+    from pypdf import PdfReader
+
+    out = {}
+    for index, page in enumerate(PdfReader(io.BytesIO(pdf)).pages):
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            if "/T" in a:
+                out[str(a["/T"])] = (index, [float(v) for v in a["/Rect"]])
+    return out

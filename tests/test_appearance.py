@@ -31,6 +31,7 @@ from signatures.appearance import (
     qr_code,
 )
 from signatures.signing import plan_layout, read_layout
+from sigtools import widget_rects
 
 WIB = timezone(timedelta(hours=7))
 DPI = 300
@@ -89,19 +90,6 @@ def render(pdf: bytes, tmp_path: Path, name: str, *, page: int = 1, dpi: int = D
                  str(path), str(tmp_path / name))
     assert result.returncode == 0, result.stderr
     return np.asarray(Image.open(tmp_path / f"{name}.png").convert("L"))
-
-
-def widget_rects(pdf: bytes) -> dict[str, tuple[int, list[float]]]:
-    """Field name -> (page index, /Rect) of every widget."""
-    from pypdf import PdfReader
-
-    out = {}
-    for index, page in enumerate(PdfReader(io.BytesIO(pdf)).pages):
-        for annot in page.get("/Annots") or []:
-            a = annot.get_object()
-            if "/T" in a:
-                out[str(a["/T"])] = (index, [float(v) for v in a["/Rect"]])
-    return out
 
 
 def crop(img: np.ndarray, rect: list[float], page_height: float, *, inset: float = 1.0, dpi: int = DPI) -> np.ndarray:

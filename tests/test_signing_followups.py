@@ -32,6 +32,7 @@ from signatures import CarriesJavaScript, NotAPdf, Pkcs12KeySource, Route, Signa
 from signatures.appearance import PARAF_LINE, PARAF_ROW_HEIGHT
 from signatures.changes import javascript_by_revision, javascript_in
 from signatures.signing import read_pdf
+from sigtools import widget_rects
 
 WIB = timezone(timedelta(hours=7))
 WITA = timezone(timedelta(hours=8))
@@ -88,18 +89,6 @@ def run(*cmd: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
-def widgets(pdf: bytes) -> dict[str, tuple[int, list[float]]]:
-    from pypdf import PdfReader
-
-    out = {}
-    for index, page in enumerate(PdfReader(io.BytesIO(pdf)).pages):
-        for annot in page.get("/Annots") or []:
-            a = annot.get_object()
-            if "/T" in a:
-                out[str(a["/T"])] = (index, [float(v) for v in a["/Rect"]])
-    return out
-
-
 def render(pdf: bytes, folder: Path, name: str, page: int, dpi: int = 150) -> np.ndarray:
     path = folder / f"{name}.pdf"
     path.write_bytes(pdf)
@@ -129,7 +118,7 @@ def verified(home: Path, pdf: Path, office: str) -> subprocess.CompletedProcess:
 
 def test_padangs_three_parafs_are_table_rows_clear_of_the_tte(padang, tmp_path):
     final = padang.stages["tte"]
-    rects = widgets(final)
+    rects = widget_rects(final)
     names = ["Paraf_1_kasi", "Paraf_2_kabid", "Paraf_3_sekretaris"]
     assert [n for n in rects if n.startswith("Paraf_")] == names
     tte_page, tte = rects["TTE_kadis"]
