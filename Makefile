@@ -17,8 +17,8 @@ test: test-deps
 	$(PY) -m pytest -q
 
 # Benchmarks, side by side with their peers (not part of `make test`): bench/README.md.
-#   make bench        full run (~15 min; the first run also builds a 1,000,000-letter archive, cached
-#                     in bench/.cache), writes bench/RESULTS.md and bench/results.json
+#   make bench        full run (~8-10 min; the first run also builds a 1,000,000-letter archive, 10-17 min,
+#                     cached in bench/.cache), writes bench/RESULTS.md and bench/results.json
 #   make bench-quick  smaller sizes, under 3 minutes, writes bench/out/RESULTS-quick.md
 bench: bench-deps
 	$(PY) -m bench.run

@@ -24,13 +24,13 @@ def explain(figures: list[Figure], raw: dict[str, Any]) -> list[str]:
         out += _conversion(figures)
     if "Memory" in missed and "endtoend" in raw:
         mem = raw["endtoend"]["naskah"][0]["memory"]
-        out.append(f"- **Memory.** The largest Naskah process peaked at {mem['largest_own_process_mb']:.0f} MB RSS: "
-                   "a worker holds pyHanko, cryptography, pypdf, docxtpl/lxml, fontTools, babel and pydantic (about "
-                   "95 MB once imported, before any letter) plus its own copies of the shared libraries, counted "
-                   f"again in each process's RSS; the PSS sum, which counts them once, peaked at "
-                   f"{mem['own_pss_peak_mb']:.0f} MB. What would fix it: workers forked from one process that "
-                   "imported everything (pages shared copy-on-write: lowers PSS, not the RSS sum), or lazy imports "
-                   "of what a worker does not use on this path (babel, pydantic-heavy catalogues).")
+        out.append(f"- **Memory.** The largest Naskah process peaked at {mem['largest_own_process_mb']:.0f} MB RSS. "
+                   "A worker is about 95 MB once its imports are loaded, before any letter (pyHanko alone 40 MB, "
+                   "Naskah's signing module with it 58 MB over a bare interpreter), and each worker's RSS counts the "
+                   f"shared libraries again; the PSS sum, which counts them once, peaked at {mem['own_pss_peak_mb']:.0f} MB. "
+                   "What would fix it: less resident per worker (import on first use what the path does not need), "
+                   "or one process that signs and files while two converters run beside it (slower: one core for "
+                   "all the Python work).")
     if "Archive" in missed:
         for f in figures:
             if f.group.startswith("Archive") and f.met is False:
@@ -59,9 +59,11 @@ def _endtoend(figures: list[Figure], e2e: dict[str, Any]) -> list[str]:
             f"  The naive path costs {naive_s:.2f} s per letter here (2 workers), so 25x would need "
             f"{needed:.1f} letters/s, i.e. {2000 / needed:.0f} ms of work per letter per core; LibreOffice's "
             f"conversion alone takes {stages['convert']:.0f} ms per letter, so even with everything else free Naskah "
-            f"would reach at most {naive_s * convert_only:.0f}x. The 4 letters/s target (500 ms per letter per core) is "
-            f"within reach of the conversion ({stages['convert']:.0f} ms) and the filing ({stages['file']:.0f} ms), not "
-            f"of the signing: {signing:.0f} ms. What would fix it: a cheaper validation gate in "
+            f"would reach at most {naive_s * convert_only:.0f}x. At 4 letters/s each worker has 500 ms per letter; "
+            f"today a letter takes {2 * per_letter.naskah.median * 1000:.0f} ms in a worker, and the largest piece "
+            f"of it is signing ({signing:.0f} ms, then conversion {stages['convert']:.0f} ms and filing "
+            f"{stages['file']:.0f} ms, with LibreOffice's CPU on the same 2 cores). What would fix it: a cheaper "
+            "validation gate in "
             "`signatures/signing.py`: each new signature re-runs pyHanko's difference analysis for every earlier "
             "signature, and that analysis walks every object of the (tagged) PDF, so paraf 3 and the TTE cost "
             "several times paraf 1 (see Signing). Analysing only the newest revision against the one before it "
@@ -101,7 +103,10 @@ def _conversion(figures: list[Figure]) -> list[str]:
     out = []
     for f in figures:
         if f.group == "Conversion" and f.met is False:
-            out.append(f"- **Conversion: {f.name}** ({f.ratio_text}). {f.notes} Each conversion is LibreOffice's own "
-                       "work (load, layout, PDF/A export) plus a UNO round trip and ~2 ms of Python; with two offices on "
-                       "2 cores the second one competes with the Python side and with any other load on the machine.")
+            out.append(f"- **Conversion: {f.name}** ({f.ratio_text}). {f.notes} A conversion is LibreOffice's own work "
+                       "(about 70 ms of CPU: load, layout, PDF/A export, close) plus about 5 ms of Python (this process "
+                       "and the UNO bridge) that the batch call does not have; two offices on 2 cores leave no core for "
+                       "that, or for anything else running on the machine, so the pool stays a little under 2x. What "
+                       "would fix it: a third core, or less Python per conversion (the bookmark scan and the "
+                       "destination names are about 2 ms).")
     return out
