@@ -31,7 +31,7 @@ from typing import Any
 
 from . import letters
 from .memory import PeakRss
-from .stats import Figure, Summary, spread
+from .stats import Figure, Laps, Summary
 
 ROOT = Path(__file__).resolve().parents[1]
 PYHANKO = Path(sys.executable).with_name("pyhanko")
@@ -82,14 +82,7 @@ class NaskahWorker:
         from signatures import signing
 
         b = self.bench
-        stages: dict[str, float] = {}
-        t = time.perf_counter()
-
-        def lap(name: str) -> None:
-            nonlocal t
-            now = time.perf_counter()
-            stages[name] = now - t
-            t = now
+        lap = Laps()
 
         docx = letters.letter_docx(b, i)
         lap("render")
@@ -118,7 +111,7 @@ class NaskahWorker:
             audit.append(self.archive.conn, actor="kadis", action="file", subject=filed.nomor, at=when,
                          data={"office": b.office.id, "complaint": c.register, "sha256": filed.sha256})
         lap("file")
-        return filed.nomor, stages
+        return filed.nomor, lap.stages
 
     def close(self) -> None:
         self.converter.close()
@@ -187,14 +180,7 @@ class NaiveWorker:
               str(self.passfile), str(src), str(dst), str(self.bench.keys[oid])], cwd=self.scratch)
 
     def letter(self, i: int, nomor: str) -> dict[str, float]:
-        stages: dict[str, float] = {}
-        t = time.perf_counter()
-
-        def lap(name: str) -> None:
-            nonlocal t
-            now = time.perf_counter()
-            stages[name] = now - t
-            t = now
+        lap = Laps()
 
         src = self.scratch / f"letter-{i}.docx"
         src.write_bytes(letters.letter_docx(self.bench, i, nomor=nomor))
@@ -214,7 +200,7 @@ class NaiveWorker:
             f.flush()
             os.fsync(f.fileno())
         lap("file")
-        return stages
+        return lap.stages
 
 
 def _naive_worker(home: str, scratch: str, tte_box: str, jobs: Any, results: Any, go: Any, counter: Any) -> None:

@@ -42,6 +42,19 @@ class Summary:
                        numerator / self.min, self.n)
 
 
+class Laps:
+    """Seconds spent per named stage: ``lap(name)`` closes the stage that ran since the last lap."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stages[name] = now - self._t
+        self._t = now
+
+
 def timed(fn: Callable[[], Any], repeat: int, *, warmup: int = 1) -> list[float]:
     """Seconds per call of ``fn``, ``repeat`` times after ``warmup`` untimed calls."""
     for _ in range(warmup):

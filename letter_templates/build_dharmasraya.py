@@ -33,14 +33,13 @@ from build_templates import (  # noqa: E402
     ANONIM,
     TEXT_WIDTH_CM,
     add_kop,
-    add_row,
     field_table,
     new_document,
     para,
+    people_table,
     signature_block,
     table,
     tag,
-    tag_row,
     title,
 )
 
@@ -242,20 +241,8 @@ def build_analisis_pengaduan():
     tag(doc, "{%p if " + given("body.anggota") + " %}")
     para(doc, ("Anggota tim yang melakukan verifikasi:", "b"), keep_next=True, after=3)
     widths = [1.2, 6.0, 5.3, TEXT_WIDTH_CM - 12.5]
-    t = table(doc, widths, rows=1, borders=True)
-    for cell, text in zip(t.rows[0].cells, ("No.", "Nama", "Jabatan", "Paraf")):
-        para(cell, (text, "b"), align=CENTER)
-    tag_row(t, "{%tr for p in body.anggota %}")
-    r = add_row(t, widths)
-    r.height = Cm(0.9)
-    r.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-    for cell in r.cells:
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    para(r.cells[0], "{{ loop.index }}.", align=CENTER)
-    para(r.cells[1], "{{ p.name }}")
-    para(r.cells[2], "{{ p.jabatan }}")
-    para(r.cells[3], "")
-    tag_row(t, "{%tr endfor %}")
+    people_table(doc, widths, ("No.", "Nama", "Jabatan", "Paraf"), "for p in body.anggota", "",
+                 row_height_cm=0.9)
     para(doc, "")
     tag(doc, "{%p endif %}")
     keep_rows_together(signature_block(doc, place_date="{{ office.city }}, {{ (letter.tanggal or today)|tanggal }}"))

@@ -33,7 +33,7 @@ import math
 import sys
 from pathlib import Path
 
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
+from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.shared import Cm
@@ -41,15 +41,15 @@ from docx.shared import Cm
 try:
     from letter_templates.build_templates import (
         finish_placeholder_logo, run,
-        TEXT_WIDTH_CM, add_kop, add_row, field_table, new_document, para,
-        signature_block, tag, tag_row, table, title,
+        TEXT_WIDTH_CM, add_kop, field_table, new_document, para,
+        people_table, signature_block, tag, table, title,
     )
 except ImportError:  # run as a script from letter_templates/
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from build_templates import (  # type: ignore[no-redef]
         finish_placeholder_logo, run,
-        TEXT_WIDTH_CM, add_kop, add_row, field_table, new_document, para,
-        signature_block, tag, tag_row, table, title,
+        TEXT_WIDTH_CM, add_kop, field_table, new_document, para,
+        people_table, signature_block, tag, table, title,
     )
 
 JUST = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -174,20 +174,8 @@ def build_notulen():
     para(doc, "Rapat hasil peninjauan lapangan, {{ body.tanggal|hari }}, {{ body.tanggal|tanggal }}, "
               "{{ body.tempat }}", align=CENTER, after=12)
     widths = [1.2, 5.5, 5.3, TEXT_WIDTH_CM - 12.0]
-    t = table(doc, widths, rows=1, borders=True)
-    for cell, text in zip(t.rows[0].cells, ("No.", "Nama", "Jabatan/Instansi", "Tanda Tangan")):
-        para(cell, (text, "b"), align=CENTER)
-    tag_row(t, "{%tr for p in body.peserta %}")
-    r = add_row(t, widths)
-    r.height = Cm(1.2)
-    r.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-    for cell in r.cells:
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    para(r.cells[0], "{{ loop.index }}.", align=CENTER)
-    para(r.cells[1], "{{ p.name }}")
-    para(r.cells[2], "{{ p.jabatan }}")
-    para(r.cells[3], "{{ loop.index }}. ....................")
-    tag_row(t, "{%tr endfor %}")
+    people_table(doc, widths, ("No.", "Nama", "Jabatan/Instansi", "Tanda Tangan"), "for p in body.peserta",
+                 "{{ loop.index }}. ....................", row_height_cm=1.2)
     return doc
 
 

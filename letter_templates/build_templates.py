@@ -235,6 +235,26 @@ def tag_row(t, text):
     return row
 
 
+def people_table(container, widths_cm, headers, loop, last_cell, *, row_height_cm):
+    """A bordered table of people: a header row, then one row per person of ``loop`` (a Jinja
+    ``for`` over people with ``name`` and ``jabatan``): No., name, jabatan, ``last_cell``."""
+    t = table(container, widths_cm, rows=1, borders=True)
+    for cell, text in zip(t.rows[0].cells, headers):
+        para(cell, (text, "b"), align=WD_ALIGN_PARAGRAPH.CENTER)
+    tag_row(t, "{%tr " + loop + " %}")
+    r = add_row(t, widths_cm)
+    r.height = Cm(row_height_cm)
+    r.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    for cell in r.cells:
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    para(r.cells[0], "{{ loop.index }}.", align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(r.cells[1], "{{ p.name }}")
+    para(r.cells[2], "{{ p.jabatan }}")
+    para(r.cells[3], last_cell)
+    tag_row(t, "{%tr endfor %}")
+    return t
+
+
 def bottom_rule(doc):
     """The double rule (thick over thin) under the kop."""
     p = doc.add_paragraph()
