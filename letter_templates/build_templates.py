@@ -241,6 +241,13 @@ def people_table(container, widths_cm, headers, loop, last_cell, *, row_height_c
     t = table(container, widths_cm, rows=1, borders=True)
     for cell, text in zip(t.rows[0].cells, headers):
         para(cell, (text, "b"), align=WD_ALIGN_PARAGRAPH.CENTER)
+    person_rows(t, widths_cm, loop, last_cell, row_height_cm=row_height_cm)
+    return t
+
+
+def person_rows(t, widths_cm, loop, last_cell, *, row_height_cm):
+    """The repeated row of a people table: No., ``{{ p.name }}``, ``{{ p.jabatan }}``, ``last_cell``,
+    between ``{%tr <loop> %}`` and ``{%tr endfor %}``."""
     tag_row(t, "{%tr " + loop + " %}")
     r = add_row(t, widths_cm)
     r.height = Cm(row_height_cm)
@@ -252,7 +259,6 @@ def people_table(container, widths_cm, headers, loop, last_cell, *, row_height_c
     para(r.cells[2], "{{ p.jabatan }}")
     para(r.cells[3], last_cell)
     tag_row(t, "{%tr endfor %}")
-    return t
 
 
 def bottom_rule(doc):
@@ -663,17 +669,7 @@ def build_bap() -> Document:
         tag_row(t, "{%tr if " + condition + " %}")
         r = add_row(t, widths)
         para(merged(r), (heading, "b"))
-        tag_row(t, "{%tr for p in " + expr + " %}")
-        r = add_row(t, widths)
-        r.height = Cm(1.4)
-        r.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-        for cell in r.cells:
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        para(r.cells[0], "{{ loop.index }}.", align=WD_ALIGN_PARAGRAPH.CENTER)
-        para(r.cells[1], "{{ p.name }}")
-        para(r.cells[2], "{{ p.jabatan }}")
-        para(r.cells[3], "{{ loop.index }}. ....................")
-        tag_row(t, "{%tr endfor %}")
+        person_rows(t, widths, "for p in " + expr, "{{ loop.index }}. ....................", row_height_cm=1.4)
         tag_row(t, "{%tr endif %}")
     return doc
 
