@@ -29,3 +29,23 @@ def demo_home(tmp_path_factory, name: str) -> tuple[Path, str, str]:
     with Naskah(home) as service:
         register, signed = run_demo(service, "pangkalpinang", lambda line: None)
     return home, register, signed[0]
+
+
+def advance_to_paraf(naskah, *, subject: str = "Uji urutan paraf",
+                     content: str = "Isi aduan {{ 7*7 }} <w:p> & co") -> str:
+    """An anonymous Pangkalpinang complaint walked (services, not the CLI) to the first paraf of
+    its surat jawaban; returns its register."""
+    from correspondence.complaint import Complainant
+
+    report = naskah.register_complaint(
+        "pangkalpinang", received_by="staf", channel="telepon", complainant=Complainant(anonymous=True),
+        subject=subject, content=content,
+    )
+    reg = report.register
+    naskah.act(reg, "subkoor", data={"body": {"kepada": "Kabid", "dari": "Subkoor", "persoalan": "p", "praanggapan": "p",
+                                                "fakta": "f", "analisis": "a", "kesimpulan": "k", "saran": "s"}})
+    naskah.act(reg, "kabid_wasdal", data={"note": "dianalisis"})
+    naskah.act(reg, "kadis", choice="tidak", data={"body": {"sifat": "Segera", "diteruskan": [{"jabatan": "Subkoor", "utama": True}],
+                                                            "instruksi": ["File"], "catatan": "c", "batas_waktu": "2026-11-30"}})
+    naskah.act(reg, "subkoor", data={"body": {"isi": "Jawaban atas aduan.", "penutup": "Terima kasih."}})
+    return reg

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from clitools import run_naskah  # tests/clitools.py
+from clitools import advance_to_paraf, run_naskah  # tests/clitools.py
 from correspondence.catalog import SHIPPED_OFFICES
-from correspondence.complaint import Complainant
 from correspondence.demo import DEMO_PASSPHRASE, run_demo
 from correspondence.services import Naskah
 from pkiserver import TestPki, install_office, officials_of, signed_letters
@@ -182,24 +181,11 @@ def test_unreachable_tsa_is_a_clear_error(bt_letters):
                    bt_letters["settings"], policy=policy)
 
 
-def _advance_to_paraf(naskah: Naskah) -> str:
-    reg = naskah.register_complaint(
-        "pangkalpinang", received_by="staf", channel="telepon", complainant=Complainant(anonymous=True),
-        subject="Uji sertifikat", content="Isi aduan").register
-    naskah.act(reg, "subkoor", data={"body": {"kepada": "Kabid", "dari": "Subkoor", "persoalan": "p", "praanggapan": "p",
-                                              "fakta": "f", "analisis": "a", "kesimpulan": "k", "saran": "s"}})
-    naskah.act(reg, "kabid_wasdal", data={"note": "dianalisis"})
-    naskah.act(reg, "kadis", choice="tidak", data={"body": {"sifat": "Segera", "diteruskan": [{"jabatan": "Subkoor", "utama": True}],
-                                                          "instruksi": ["File"], "catatan": "c", "batas_waktu": "2026-11-30"}})
-    naskah.act(reg, "subkoor", data={"body": {"isi": "Jawaban atas aduan.", "penutup": "Terima kasih."}})
-    return reg
-
-
 def test_bad_keys_via_the_cli_write_nothing(pki, home, demo, tmp_path):
     """Revoked, expired, not-yet-valid certificate and wrong passphrase: exit 6, a clear message,
     and the case (state, documents, history) exactly as before; then the right key signs."""
     with Naskah(home) as naskah:
-        reg = _advance_to_paraf(naskah)
+        reg = advance_to_paraf(naskah, subject="Uji sertifikat", content="Isi aduan")
     secret = tmp_path / "pass"
     secret.write_text(DEMO_PASSPHRASE + "\n")
     keys = home / "keys" / "pangkalpinang"
@@ -245,7 +231,7 @@ def test_bad_keys_via_the_cli_write_nothing(pki, home, demo, tmp_path):
 def test_registered_certificate_is_enforced(pki, home, demo, tmp_path):
     """A valid key of the right official, but not the certificate the office registered: refused."""
     with Naskah(home) as naskah:
-        reg = _advance_to_paraf(naskah)
+        reg = advance_to_paraf(naskah, subject="Uji sertifikat", content="Isi aduan")
     keys = home / "keys" / "pangkalpinang"
     good = (keys / "kabid_wasdal.p12").read_bytes()
     pki.write_pkcs12("kabid_wasdal_other", keys / "kabid_wasdal.p12", DEMO_PASSPHRASE)

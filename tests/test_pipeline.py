@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from correspondence.complaint import Complainant
+from clitools import advance_to_paraf  # tests/clitools.py
 from correspondence.demo import DEMO_PASSPHRASE, run_demo
 from correspondence.errors import NotAllowed
 from correspondence.services import Naskah
@@ -115,23 +115,8 @@ def test_demo_runs_again_with_new_numbers(naskah, demo_run):
     assert int(second.split("/")[1]) == first_urut + 2  # the surat tugas took one number in between
 
 
-def _advance_to_paraf(naskah: Naskah) -> str:
-    report = naskah.register_complaint(
-        "pangkalpinang", received_by="staf", channel="telepon", complainant=Complainant(anonymous=True),
-        subject="Uji urutan paraf", content="Isi aduan {{ 7*7 }} <w:p> & co",
-    )
-    reg = report.register
-    naskah.act(reg, "subkoor", data={"body": {"kepada": "Kabid", "dari": "Subkoor", "persoalan": "p", "praanggapan": "p",
-                                                "fakta": "f", "analisis": "a", "kesimpulan": "k", "saran": "s"}})
-    naskah.act(reg, "kabid_wasdal", data={"note": "dianalisis"})
-    naskah.act(reg, "kadis", choice="tidak", data={"body": {"sifat": "Segera", "diteruskan": [{"jabatan": "Subkoor", "utama": True}],
-                                                            "instruksi": ["File"], "catatan": "c", "batas_waktu": "2026-11-30"}})
-    naskah.act(reg, "subkoor", data={"body": {"isi": "Jawaban atas aduan.", "penutup": "Terima kasih."}})
-    return reg
-
-
 def test_out_of_order_paraf_and_wrong_official_are_refused(naskah):
-    reg = _advance_to_paraf(naskah)
+    reg = advance_to_paraf(naskah)
     with pytest.raises(NotAllowed, match="Kabid Wasdal"):
         naskah.paraf(reg, "sekretaris", PASS)
     with pytest.raises(NotAllowed):
@@ -141,7 +126,7 @@ def test_out_of_order_paraf_and_wrong_official_are_refused(naskah):
 
 
 def test_wrong_passphrase_changes_nothing(naskah):
-    reg = _advance_to_paraf(naskah)
+    reg = advance_to_paraf(naskah)
     before = naskah.view(reg)
     with pytest.raises(WrongPassphrase):
         naskah.paraf(reg, "kabid_wasdal", b"salah")
@@ -150,7 +135,7 @@ def test_wrong_passphrase_changes_nothing(naskah):
 
 
 def test_return_after_paraf_makes_a_new_version_without_parafs(naskah, tmp_path):
-    reg = _advance_to_paraf(naskah)
+    reg = advance_to_paraf(naskah)
     naskah.paraf(reg, "kabid_wasdal", PASS)
     naskah.return_draft(reg, "sekretaris", "Perbaiki kalimat pembuka")
     with pytest.raises(NotAllowed):
