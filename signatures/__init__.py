@@ -1,5 +1,9 @@
 """Paraf and TTE signatures of Naskah letters (see docs/design.md, "signatures")."""
 
+from . import pdfparse
+
+pdfparse.install()  # pyHanko reads signature contents ~100x faster (same results): see pdfparse
+
 from .appearance import DEFAULT_FOOTER, StampSettings, find_font
 from .errors import (
     CarriesJavaScript,

@@ -10,6 +10,8 @@ actions reachable from a revision's catalog (PDF/A forbids them: a viewer may ru
 
 from __future__ import annotations
 
+import re
+
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel, SuspiciousModification
@@ -233,9 +235,38 @@ def _is_name(d: generic.DictionaryObject, key: str, value: str) -> bool:
         return False
 
 
+# A name that could be /JS or /JavaScript: "/JS" or "/Ja", each letter perhaps written as a
+# PDF name escape (#4A, #53, #61).
+_J_NAME = re.compile(rb"/(?:J|#4[Aa])(?:S|#53|a|#61)")
+
+
+def could_hold_javascript(r: PdfFileReader) -> bool:
+    """False when no revision can hold a JavaScript action, decided from the raw bytes.
+
+    Both markers of an action (the key ``/JS`` and the name ``/JavaScript``) are names that start
+    with ``JS`` or ``Ja``; a file in which no name starts so (also spelt with ``#xx`` escapes)
+    and no object is kept in a compressed object stream holds neither. Anything else (such a
+    name anywhere, even by chance inside an image's bytes, or an object stream) answers True,
+    and the catalog walk decides.
+    """
+    try:
+        if any(r.xrefs.object_streams_used_in(rev) for rev in range(r.xrefs.total_revisions)):
+            return True
+        stream = r.stream
+        at = stream.tell()
+        stream.seek(0)
+        data = stream.read()
+        stream.seek(at)
+    except Exception:
+        return True
+    return _J_NAME.search(data) is not None
+
+
 def javascript_by_revision(r: PdfFileReader) -> dict[int, list[str]]:
     """Revision -> where JavaScript appears in it that the revision before did not have."""
     out: dict[int, list[str]] = {}
+    if not could_hold_javascript(r):
+        return out
     before: set[str] = set()
     for rev in range(r.xrefs.total_revisions):
         try:

@@ -35,7 +35,6 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.metadata.model import VENDOR as PYHANKO_VENDOR
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import (
     FieldMDPAction,
     FieldMDPSpec,
@@ -754,14 +753,14 @@ def validation_gate(
 
 
 def _gate_new_revisions(r: PdfFileReader, sigs: list[EmbeddedPdfSignature]) -> None:
-    """Only what the newest signature's call added is analysed: the revisions after the
-    signature before it (the newest revision, plus any unsigned one between, e.g. a DSS update).
+    """Only what the newest signature's call added is checked: the revisions after the signature
+    before it (the newest revision, plus any unsigned one between, e.g. a DSS update).
 
-    The revisions before that were checked by the gates that accepted the earlier signatures
-    (``naskah verify`` still analyses every signature in full). pyHanko's difference analysis of
-    the previous signature covers exactly these revisions and enforces that signature's own
-    locks; the locks of the older ones are enforced here directly: their objects stay untouched,
-    and no signature follows one whose DocMDP forbids all changes.
+    The revisions before that were checked by the gates that accepted the earlier signatures;
+    ``naskah verify`` still runs pyHanko's full difference analysis for every signature. Here each
+    new revision is held to what signing may change (:func:`_check_signing_revision`, a stricter
+    list than "form filling"), and the locks of the earlier signatures are enforced directly: their
+    objects stay untouched, and no signature follows one whose DocMDP forbids all changes.
     """
     prev = sigs[-2]
     for s in sigs[:-1]:
@@ -771,7 +770,8 @@ def _gate_new_revisions(r: PdfFileReader, sigs: list[EmbeddedPdfSignature]) -> N
             )
     new_revisions = range(prev.signed_revision + 1, r.xrefs.total_revisions)
     changed = set().union(*(r.xrefs.explicit_refs_in_revision(n) for n in new_revisions))
-    touched = {name for name, refs in _form_field_objects(r).items() if refs & changed}
+    fields = _form_field_objects(r)
+    touched = {name for name, refs in fields.items() if refs & changed}
     for s in sigs[:-1]:
         if s.field_name in touched:
             raise SigningFailed(
@@ -785,20 +785,104 @@ def _gate_new_revisions(r: PdfFileReader, sigs: list[EmbeddedPdfSignature]) -> N
                 f"the new revision would invalidate {s.field_name}: it changes {', '.join(locked)}, "
                 "which that signature locks"
             )
-    try:
-        prev.compute_integrity_info()
-        info = prev.summarise_integrity_info()
-    except Exception as e:
-        raise SigningFailed(
-            f"changes after signature {prev.field_name} cannot be analysed: {message_of(e)}"
-        ) from e
-    diff = info.get("diff_result")
-    level = getattr(diff, "modification_level", None)
-    if info.get("docmdp_ok") is False or level is None or level > ModificationLevel.FORM_FILLING:
-        raise SigningFailed(
-            f"the new revision would invalidate {prev.field_name} "
-            f"(changes: {level.name if level is not None else diff})"
-        )
+    field_refs = set().union(*fields.values()) if fields else set()
+    for n in new_revisions:
+        problem = _check_signing_revision(r, n, field_refs)
+        if problem:
+            raise SigningFailed(f"the new revision would invalidate {prev.field_name} (changes: {problem})")
+
+
+# What a signing revision may change in an object that an earlier revision wrote (new objects are
+# free: they only matter through the changed objects that refer to them).
+_CATALOG_KEYS = frozenset({"/AcroForm", "/Extensions", "/Perms", "/DSS", "/Version"})
+_ACROFORM_KEYS = frozenset({"/SigFlags", "/DR", "/DA", "/NeedAppearances"})
+_FIELD_KEYS = frozenset({"/V", "/AP", "/AS"})
+
+
+def _serialised(obj) -> bytes:
+    out = io.BytesIO()
+    obj.write_to_stream(out)
+    return out.getvalue()
+
+
+def _changed_keys(old, new) -> set[str]:
+    keys = set(old) | set(new)
+    return {k for k in keys
+            if k not in old or k not in new or _serialised(old.raw_get(k)) != _serialised(new.raw_get(k))}
+
+
+def _refs_below(obj, limit: int = 500) -> set[generic.Reference]:
+    """References reachable from ``obj`` (used for the small DSS tree)."""
+    seen: set[generic.Reference] = set()
+    todo = [obj]
+    while todo and len(seen) < limit:
+        o = todo.pop()
+        if isinstance(o, generic.IndirectObject):
+            if o.reference in seen:
+                continue
+            seen.add(o.reference)
+            o = o.get_object()
+        if isinstance(o, generic.DictionaryObject):
+            todo.extend(o.raw_get(k) for k in o)
+        elif isinstance(o, generic.ArrayObject):
+            todo.extend(o.raw_get(i) if hasattr(o, "raw_get") else v for i, v in enumerate(o))
+    return seen
+
+
+def _check_signing_revision(r: PdfFileReader, n: int, field_refs: set[generic.Reference]) -> str | None:
+    """What revision ``n`` changes beyond signing and filling Naskah's fields, or None.
+
+    Allowed: new objects; in the catalog only the form, extensions, permissions, DSS and version;
+    the document information and XMP metadata; in the form dictionary its flags and resources
+    (and new signature fields); form fields, widgets and appearance streams in their value and
+    appearance (earlier signatures' fields are checked by the caller); the DSS. Anything else,
+    page content above all, is refused, and so is freeing an object.
+    """
+    xrefs = r.xrefs
+    freed = xrefs.refs_freed_in_revision(n)
+    if freed:
+        return f"deletes object(s) {', '.join(str(f.idnum) for f in sorted(freed, key=lambda f: f.idnum))}"
+    old, new = r.get_historical_resolver(n - 1), r.get_historical_resolver(n)
+    root_ref = new.root_ref
+    new_root = new(root_ref)
+    allowed = set(field_refs)
+    for holder, key in ((new.trailer_view, "/Info"), (new_root, "/Metadata")):
+        ref = holder.raw_get(key) if key in holder else None
+        if isinstance(ref, generic.IndirectObject):
+            allowed.add(ref.reference)
+    if "/DSS" in new_root:
+        allowed |= _refs_below(new_root.raw_get("/DSS"))
+    acroform = new_root.raw_get("/AcroForm") if "/AcroForm" in new_root else None
+    for ref in sorted(xrefs.explicit_refs_in_revision(n), key=lambda x: (x.idnum, x.generation)):
+        if xrefs.get_introducing_revision(ref) == n or ref in allowed:
+            if ref in field_refs and xrefs.get_introducing_revision(ref) < n:
+                before, after = old(ref), new(ref)
+                if isinstance(after, generic.DictionaryObject) and not isinstance(after, generic.StreamObject):
+                    extra = _changed_keys(before, after) - _FIELD_KEYS
+                    if extra:
+                        return f"form field object {ref.idnum} in {', '.join(sorted(extra))}"
+            continue
+        before, after = old(ref), new(ref)
+        if ref == root_ref:
+            extra = _changed_keys(before, after) - _CATALOG_KEYS
+            if extra:
+                return f"the document catalog in {', '.join(sorted(extra))}"
+        elif isinstance(acroform, generic.IndirectObject) and ref == acroform.reference:
+            extra = _changed_keys(before, after) - _ACROFORM_KEYS
+            if "/Fields" in extra:
+                kept, added = before.get("/Fields", []), after.get("/Fields", [])
+                if list(added[: len(kept)]) == list(kept) and all(
+                        f.get_object().get("/FT") == "/Sig" for f in added[len(kept):]):
+                    extra.discard("/Fields")
+            if extra:
+                return f"the form dictionary in {', '.join(sorted(extra))}"
+        else:
+            kind = after.get("/Type") if isinstance(after, generic.DictionaryObject) else None
+            what = {"/Page": "a page", "/Pages": "the page tree", "/Font": "a font"}.get(kind, "")
+            if not what:
+                what = "a content or data stream" if isinstance(after, generic.StreamObject) else "an object"
+            return f"{what} (object {ref.idnum} {ref.generation}), which signing must not touch"
+    return None
 
 
 def _form_field_objects(r: PdfFileReader) -> dict[str, set[generic.Reference]]:

@@ -192,3 +192,18 @@ def test_search_latency_on_a_few_thousand_letters(tmp_path):
         timings.append((time.perf_counter() - t) * 1000)
     print(f"\nsearch over {n} letters: " + ", ".join(f"{ms:.1f}" for ms in timings) + " ms")
     assert max(timings) < 500
+
+
+def test_text_of_a_pdfa_letter_is_what_pdftotext_reads_from_the_file(tmp_path):
+    """extract_text hides the output intent from pdftotext (a colour transform it does not need):
+    the text is the same as pdftotext's on the untouched PDF/A file."""
+    import subprocess
+
+    import sigtools
+    from archive.search import extract_text
+
+    pdf = sigtools.make_letter_pdf(tmp_path, "letter")
+    assert b"/OutputIntents" in pdf  # LibreOffice's PDF/A-2b export carries one
+    plain = subprocess.run(["pdftotext", "-q", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True)
+    expected = " ".join(plain.stdout.decode("utf-8").split())
+    assert expected and extract_text(pdf) == expected

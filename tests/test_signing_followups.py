@@ -281,6 +281,22 @@ def test_verify_names_javascript_wherever_it_hangs(kukar, tmp_path, where):
     assert f"JavaScript added at {PATHS[where]}" in result.stdout  # in the TTE's "changes after signing"
 
 
+@pytest.mark.parametrize("name", [b"/JS", b"/JavaScript", b"/J#53", b"/#4AS", b"/#4a#53", b"/J#61vaScript"])
+def test_every_spelling_of_a_javascript_name_sends_the_file_to_the_catalog_walk(name):
+    from signatures.changes import _J_NAME
+
+    assert _J_NAME.search(b"<< /S " + name + b" >>")
+    assert not _J_NAME.search(b"<< /TextAlign /Justify /Filter /JBIG2Decode /J 1 >>")  # tagged PDFs say /Justify
+
+
+def test_a_clean_letter_skips_the_walk_and_a_loaded_one_does_not(kukar):
+    from signatures.changes import could_hold_javascript
+
+    clean = kukar.stages["tte"]
+    assert not could_hold_javascript(read_pdf(clean))
+    assert could_hold_javascript(read_pdf(with_javascript(clean, "openaction")))
+
+
 def test_javascript_in_a_rewritten_file_is_named(kukar, tmp_path):
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DictionaryObject, NameObject, TextStringObject
@@ -443,6 +459,27 @@ def test_the_gate_rejects_a_revision_that_changes_page_content(gated):
     with pytest.raises(SigningFailed) as caught:
         gate(tampered, gated["keys"])
     assert f"would invalidate {GATE_ROUTE.field_name(1)} (changes:" in str(caught.value)
+
+
+def change_catalog(w) -> None:
+    from pyhanko.pdf_utils import generic
+
+    w.root[generic.pdf_name("/PageMode")] = generic.pdf_name("/FullScreen")
+    w.update_root()
+
+
+@pytest.mark.parametrize("change, says", [
+    (change_page, "a content or data stream (object"),
+    (change_catalog, "the document catalog in /PageMode"),
+], ids=["page-content", "catalog"])
+def test_the_gate_names_what_a_revision_changed_beyond_signing(gated, change, says):
+    from signatures import SigningFailed
+
+    key = gated["keys"][GATE_PEOPLE[2].official_id]
+    tampered = signed_by_hand(gated["pdf"], key, GATE_ROUTE.field_name(2), change)
+    with pytest.raises(SigningFailed) as caught:
+        gate(tampered, gated["keys"])
+    assert f"would invalidate {GATE_ROUTE.field_name(1)} (changes: {says}" in str(caught.value)
 
 
 def test_the_gate_rejects_a_signature_after_the_tte(gated, tmp_path):
