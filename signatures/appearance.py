@@ -11,6 +11,7 @@ import io
 import logging
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -130,6 +131,46 @@ def _stamp_font_bytes(path: str) -> bytes:
     return out.getvalue()
 
 
+# What most stamps need: Latin letters of Indonesian names and titles, digits, punctuation, the euro
+# sign. A font cut to these (about 600 of Liberation Sans' 2,600 glyphs) loads in half the time and
+# memory for every stamp; a text with any other character gets the whole font.
+_COMMON_TEXT = frozenset(
+    [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2010, 0x2028), *range(0x2030, 0x203B), 0x20AC]
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _common_font(path: str) -> tuple[bytes, frozenset[str]]:
+    """The stamp font cut to the common characters, and the characters it covers."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    tt = TTFont(io.BytesIO(_stamp_font_bytes(path)))
+    options = subset.Options()
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.drop_tables = []
+    cutter = subset.Subsetter(options)
+    cutter.populate(unicodes=sorted(_COMMON_TEXT))
+    cutter.subset(tt)
+    out = io.BytesIO()
+    tt.save(out)
+    return out.getvalue(), frozenset(chr(c) for c in tt.getBestCmap())
+
+
+def stamp_font_bytes(path: str, texts: Iterable[str] = ()) -> bytes:
+    """The font program for stamps drawing ``texts``: the common cut when it has every character
+    (whitespace aside), else the whole font. No texts: the whole font."""
+    texts = list(texts)
+    if texts:
+        wanted = {c for t in texts for c in t if not c.isspace()}
+        cut, covered = _common_font(path)
+        if wanted <= covered:
+            return cut
+    return _stamp_font_bytes(path)
+
+
 @functools.lru_cache(maxsize=8)
 def font_ascent(path: str) -> float:
     """(hhea ascender + line gap) / units per em: where a word processor puts the first
@@ -182,11 +223,13 @@ class SharedFont(FontEngineFactory):
     """Font factory that gives one embedded subset per PDF writer.
 
     Create one per signing operation: the text fields and the stamp written in the same
-    revision then share a single embedded font subset.
+    revision then share a single embedded font subset. ``texts``: every text the operation will
+    draw with it (see :func:`stamp_font_bytes`); without them the whole font is loaded.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, texts: Iterable[str] = ()) -> None:
         self.path = Path(path)
+        self._program = stamp_font_bytes(str(self.path), texts)
         self._engines: list[tuple[BasePdfFileWriter, GlyphAccumulator]] = []
 
     def create_font_engine(self, writer: BasePdfFileWriter, obj_stream=None) -> GlyphAccumulator:
@@ -195,7 +238,7 @@ class SharedFont(FontEngineFactory):
                 return eng
         eng = ScaledGlyphAccumulator(
             writer=writer,
-            font_handle=io.BytesIO(_stamp_font_bytes(str(self.path))),
+            font_handle=io.BytesIO(self._program),
             font_size=10,
             obj_stream=obj_stream,
         )

@@ -56,12 +56,15 @@ from .appearance import (
     TextWriter,
     SharedFont,
     StampSettings,
+    TteStampStyle,
     find_font,
+    format_when,
     paraf_style,
     paraf_table_boxes,
     text_field_style,
     tte_style,
 )
+from . import revisions
 from .changes import javascript_by_revision
 from .errors import (
     CarriesJavaScript,
@@ -644,7 +647,8 @@ def sign_paraf(
     w = IncrementalPdfFileWriter.from_reader(r)
     style = None
     if settings.paraf_visible:
-        style = paraf_style(SharedFont(find_font(settings)), step.signatory, when)
+        texts = (step.signatory.name, step.signatory.jabatan, f"Paraf {format_when(when)}")
+        style = paraf_style(SharedFont(find_font(settings), texts), step.signatory, when)
     out = _run_signing(
         w, key, style or paraf_style(None, step.signatory, when), when, policy,
         field_name=name, reason=_reason(step),
@@ -677,7 +681,9 @@ def sign_tte(
     r, step, name = _prepare_step(pdf, route, index, key, registered)
     when = _aware(when)
     w = IncrementalPdfFileWriter.from_reader(r)
-    font = SharedFont(find_font(settings))
+    s = step.signatory
+    font = SharedFont(find_font(settings), (nomor, tanggal, s.name, s.jabatan, s.nip, settings.footer,
+                                            TteStampStyle.heading, "NIP."))
     widths = _text_field_widths(r)
     try:
         for fname, value in ((NOMOR_FIELD, nomor), (TANGGAL_FIELD, tanggal)):
@@ -756,163 +762,24 @@ def _gate_new_revisions(r: PdfFileReader, sigs: list[EmbeddedPdfSignature]) -> N
     """Only what the newest signature's call added is checked: the revisions after the signature
     before it (the newest revision, plus any unsigned one between, e.g. a DSS update).
 
-    The revisions before that were checked by the gates that accepted the earlier signatures;
-    ``naskah verify`` still runs pyHanko's full difference analysis for every signature. Here each
-    new revision is held to what signing may change (:func:`_check_signing_revision`, a stricter
-    list than "form filling"), and the locks of the earlier signatures are enforced directly: their
-    objects stay untouched, and no signature follows one whose DocMDP forbids all changes.
+    The revisions before that were checked by the gates that accepted the earlier signatures.
+    Each new revision is held to what signing may change (:mod:`.revisions`, a strict subset of
+    pyHanko's "form filling"), and the locks of every earlier signature are enforced: their objects
+    stay untouched, and no signature follows one whose DocMDP forbids all changes.
     """
     prev = sigs[-2]
-    for s in sigs[:-1]:
-        if s.docmdp_level == MDPPerm.NO_CHANGES:
-            raise SigningFailed(
-                f"the new revision would invalidate {s.field_name}: it forbids every later change"
-            )
     new_revisions = range(prev.signed_revision + 1, r.xrefs.total_revisions)
-    changed = set().union(*(r.xrefs.explicit_refs_in_revision(n) for n in new_revisions))
-    fields = _form_field_objects(r)
-    touched = {name for name, refs in fields.items() if refs & changed}
+    fields = revisions.form_field_objects(r)
+    touched = revisions.touched_fields(r, new_revisions, fields)
     for s in sigs[:-1]:
-        if s.field_name in touched:
-            raise SigningFailed(
-                f"the new revision would invalidate {s.field_name}: it rewrites that signature's field, "
-                "widget, appearance or signature dictionary"
-            )
-        lock = s.fieldmdp
-        locked = sorted(n for n in touched if lock is not None and lock.is_locked(n))
-        if locked:
-            raise SigningFailed(
-                f"the new revision would invalidate {s.field_name}: it changes {', '.join(locked)}, "
-                "which that signature locks"
-            )
+        problem = revisions.lock_problem(s, touched)
+        if problem:
+            raise SigningFailed(f"the new revision would invalidate {s.field_name}: {problem}")
     field_refs = set().union(*fields.values()) if fields else set()
     for n in new_revisions:
-        problem = _check_signing_revision(r, n, field_refs)
+        problem = revisions.revision_problem(r, n, field_refs)
         if problem:
             raise SigningFailed(f"the new revision would invalidate {prev.field_name} (changes: {problem})")
-
-
-# What a signing revision may change in an object that an earlier revision wrote (new objects are
-# free: they only matter through the changed objects that refer to them).
-_CATALOG_KEYS = frozenset({"/AcroForm", "/Extensions", "/Perms", "/DSS", "/Version"})
-_ACROFORM_KEYS = frozenset({"/SigFlags", "/DR", "/DA", "/NeedAppearances"})
-_FIELD_KEYS = frozenset({"/V", "/AP", "/AS"})
-
-
-def _serialised(obj) -> bytes:
-    out = io.BytesIO()
-    obj.write_to_stream(out)
-    return out.getvalue()
-
-
-def _changed_keys(old, new) -> set[str]:
-    keys = set(old) | set(new)
-    return {k for k in keys
-            if k not in old or k not in new or _serialised(old.raw_get(k)) != _serialised(new.raw_get(k))}
-
-
-def _refs_below(obj, limit: int = 500) -> set[generic.Reference]:
-    """References reachable from ``obj`` (used for the small DSS tree)."""
-    seen: set[generic.Reference] = set()
-    todo = [obj]
-    while todo and len(seen) < limit:
-        o = todo.pop()
-        if isinstance(o, generic.IndirectObject):
-            if o.reference in seen:
-                continue
-            seen.add(o.reference)
-            o = o.get_object()
-        if isinstance(o, generic.DictionaryObject):
-            todo.extend(o.raw_get(k) for k in o)
-        elif isinstance(o, generic.ArrayObject):
-            todo.extend(o.raw_get(i) if hasattr(o, "raw_get") else v for i, v in enumerate(o))
-    return seen
-
-
-def _check_signing_revision(r: PdfFileReader, n: int, field_refs: set[generic.Reference]) -> str | None:
-    """What revision ``n`` changes beyond signing and filling Naskah's fields, or None.
-
-    Allowed: new objects; in the catalog only the form, extensions, permissions, DSS and version;
-    the document information and XMP metadata; in the form dictionary its flags and resources
-    (and new signature fields); form fields, widgets and appearance streams in their value and
-    appearance (earlier signatures' fields are checked by the caller); the DSS. Anything else,
-    page content above all, is refused, and so is freeing an object.
-    """
-    xrefs = r.xrefs
-    freed = xrefs.refs_freed_in_revision(n)
-    if freed:
-        return f"deletes object(s) {', '.join(str(f.idnum) for f in sorted(freed, key=lambda f: f.idnum))}"
-    old, new = r.get_historical_resolver(n - 1), r.get_historical_resolver(n)
-    root_ref = new.root_ref
-    new_root = new(root_ref)
-    allowed = set(field_refs)
-    for holder, key in ((new.trailer_view, "/Info"), (new_root, "/Metadata")):
-        ref = holder.raw_get(key) if key in holder else None
-        if isinstance(ref, generic.IndirectObject):
-            allowed.add(ref.reference)
-    if "/DSS" in new_root:
-        allowed |= _refs_below(new_root.raw_get("/DSS"))
-    acroform = new_root.raw_get("/AcroForm") if "/AcroForm" in new_root else None
-    for ref in sorted(xrefs.explicit_refs_in_revision(n), key=lambda x: (x.idnum, x.generation)):
-        if xrefs.get_introducing_revision(ref) == n or ref in allowed:
-            if ref in field_refs and xrefs.get_introducing_revision(ref) < n:
-                before, after = old(ref), new(ref)
-                if isinstance(after, generic.DictionaryObject) and not isinstance(after, generic.StreamObject):
-                    extra = _changed_keys(before, after) - _FIELD_KEYS
-                    if extra:
-                        return f"form field object {ref.idnum} in {', '.join(sorted(extra))}"
-            continue
-        before, after = old(ref), new(ref)
-        if ref == root_ref:
-            extra = _changed_keys(before, after) - _CATALOG_KEYS
-            if extra:
-                return f"the document catalog in {', '.join(sorted(extra))}"
-        elif isinstance(acroform, generic.IndirectObject) and ref == acroform.reference:
-            extra = _changed_keys(before, after) - _ACROFORM_KEYS
-            if "/Fields" in extra:
-                kept, added = before.get("/Fields", []), after.get("/Fields", [])
-                if list(added[: len(kept)]) == list(kept) and all(
-                        f.get_object().get("/FT") == "/Sig" for f in added[len(kept):]):
-                    extra.discard("/Fields")
-            if extra:
-                return f"the form dictionary in {', '.join(sorted(extra))}"
-        else:
-            kind = after.get("/Type") if isinstance(after, generic.DictionaryObject) else None
-            what = {"/Page": "a page", "/Pages": "the page tree", "/Font": "a font"}.get(kind, "")
-            if not what:
-                what = "a content or data stream" if isinstance(after, generic.StreamObject) else "an object"
-            return f"{what} (object {ref.idnum} {ref.generation}), which signing must not touch"
-    return None
-
-
-def _form_field_objects(r: PdfFileReader) -> dict[str, set[generic.Reference]]:
-    """Form field name -> references of the field, its widgets, their appearance streams and
-    (for a signed field) its signature dictionary, as the newest revision sees them."""
-    from pyhanko.pdf_utils.form_tools import enumerate_fields_in
-
-    try:
-        fields = r.root["/AcroForm"]["/Fields"]
-    except KeyError:
-        return {}
-    out: dict[str, set[generic.Reference]] = {}
-    for kind in ("/Sig", "/Tx", "/Btn", "/Ch"):
-        for name, _value, field_ref in enumerate_fields_in(fields, refs_seen=set(), target_field_type=kind):
-            refs = out.setdefault(name, set())
-            todo = [field_ref]
-            while todo:
-                obj = todo.pop()
-                if isinstance(obj, generic.IndirectObject):
-                    if obj.reference in refs:
-                        continue
-                    refs.add(obj.reference)
-                d = obj.get_object()
-                if not isinstance(d, generic.DictionaryObject):
-                    continue
-                for key in ("/V", "/AP", "/N", "/D", "/R"):
-                    if key in d:
-                        todo.append(d.raw_get(key))
-                todo.extend(d.get("/Kids", ()))  # widgets (and child fields, listed on their own too)
-    return out
 
 
 async def _gate_level(r: PdfFileReader, sig: EmbeddedPdfSignature, policy: SignaturePolicy) -> None:

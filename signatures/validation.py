@@ -4,7 +4,9 @@ The route is read from the signature field names in the PDF (``Paraf_<i>_<offici
 ``TTE_<official>``); the expected signatories come from the caller (the office profile).
 pyHanko does the cryptography, the trust path (to ``trust_roots`` only), the timestamp and
 the difference analysis of later revisions; revocation is checked with the data the file
-carries (B-LT) or, when asked, fetched online.
+carries (B-LT) or, when asked, fetched online. A signature whose later revisions are all plain
+Naskah signing revisions is judged by :func:`signatures.revisions.signing_only` (a strict subset
+of pyHanko's "form filling", and several times cheaper); everything else by pyHanko's analysis.
 
 What a report says per signature: signer (name, NIP, jabatan), route role, signing time,
 timestamp (time, TSA), level (B-B / B-T / B-LT / B-LTA, read from the file), what it covers
@@ -29,6 +31,7 @@ from pyhanko.sign.diff_analysis import ModificationLevel, SuspiciousModification
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 
+from . import revisions
 from .changes import changes_after, javascript_by_revision, unsigned_revisions
 from .errors import NotAPdf, message_of
 from .ltv import Evidence, evidence_for, signature_timestamp, validity_problem, verification_context
@@ -338,13 +341,29 @@ async def _status(sig, roots, evidence, moment, mode) -> PdfSignatureStatus:
     context = verification_context(roots, evidence, extra_certs=sig.other_embedded_certs,
                                    moment=moment, revocation=mode)
     try:
-        return await async_validate_pdf_signature(sig, signer_validation_context=context)
+        # a verdict already given by revisions.signing_only() (see verify_pdf) is kept
+        return await async_validate_pdf_signature(sig, signer_validation_context=context,
+                                                  skip_diff=sig.diff_result is not None)
     finally:
         await context.aclose()
 
 
 async def _validate_all(sigs, roots, evidence, at, online) -> list[_Outcome]:
     return [await _validate(s, roots, evidence, at, online) for s in sigs]
+
+
+def _judge_signing_revisions(r, sigs) -> None:
+    """Give each signature followed only by Naskah signing revisions its verdict (pyHanko's
+    analysis is then skipped for it); any doubt leaves the signature to pyHanko."""
+    try:
+        fields = revisions.form_field_objects(r)
+    except Exception:
+        return
+    for s in sigs:
+        try:
+            s.diff_result = revisions.signing_only(r, s, sigs, fields)
+        except Exception:
+            s.diff_result = None
 
 
 def _revocation_text(outcome: _Outcome, path, evidence: Evidence, signer: x509.Certificate | None) -> str:
@@ -410,11 +429,14 @@ def verify_pdf(
     signatories: Mapping[str, ExpectedSignatory],
     at: datetime | None = None,
     online: bool = False,
+    full_analysis: bool = False,
 ) -> VerificationReport:
     """Check every signature of a Naskah letter against the route in its field names.
 
     ``at`` fixes the validation time (default: each signature's timestamp, else now);
-    ``online`` also fetches revocation data from the CA (at the current time).
+    ``online`` also fetches revocation data from the CA (at the current time);
+    ``full_analysis`` runs pyHanko's difference analysis for every signature, also where
+    :func:`signatures.revisions.signing_only` could judge it.
     """
     r = read_pdf(pdf)
     sha = hashlib.sha256(bytes(pdf)).hexdigest()
@@ -451,6 +473,8 @@ def verify_pdf(
         evidence = Evidence.of_document(r)
     except Exception as e:
         raise NotAPdf(f"the PDF's signatures cannot be read: {message_of(e)}") from e
+    if not full_analysis:
+        _judge_signing_revisions(r, sigs)
     outcomes = run_coroutine(_validate_all(sigs, list(trust_roots), evidence, at, online))
     signed_revs = {rev for s in sigs if (rev := _revision(s)) is not None}
     unsigned = unsigned_revisions(r, signed_revs, total)

@@ -112,3 +112,22 @@ def widget_rects(pdf: bytes) -> dict[str, tuple[int, list[float]]]:
             if "/T" in a:
                 out[str(a["/T"])] = (index, [float(v) for v in a["/Rect"]])
     return out
+
+
+def fast_and_full_verdicts(pdf: bytes, **verify_kwargs) -> tuple[dict, dict, int]:
+    """verify_pdf's report with Naskah's judgement of signing revisions and with pyHanko's
+    difference analysis for every signature, and how many signatures the former judged."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from signatures import revisions
+    from signatures.validation import verify_pdf
+
+    r = PdfFileReader(io.BytesIO(pdf))
+    sigs = list(r.embedded_regular_signatures)
+    fields = revisions.form_field_objects(r)
+    judged = sum(revisions.signing_only(r, s, sigs, fields) is not None for s in sigs)
+    fast = verify_pdf(pdf, **verify_kwargs).to_dict()
+    full = verify_pdf(pdf, full_analysis=True, **verify_kwargs).to_dict()
+    return fast, full, judged

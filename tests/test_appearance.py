@@ -386,3 +386,26 @@ def test_three_visible_parafs_stay_clear_of_the_tte_stamp(letter):
     for plan in plans[:-1]:
         x0, y0, x1, y1 = plan.box
         assert x1 <= tte[0] or x0 >= tte[2] or y1 <= tte[1] or y0 >= tte[3], (plan.name, plan.box, tte)
+
+
+def test_stamps_use_the_common_cut_of_the_font_and_the_whole_font_beyond_it():
+    """Stamps load a font cut to common Latin text (faster, smaller) when every character drawn is in it;
+    any other character brings the whole font, so nothing is drawn as a missing glyph."""
+    from fontTools.ttLib import TTFont
+
+    from correspondence.catalog import SHIPPED_OFFICES
+    from correspondence.office import load_office
+    from signatures.appearance import StampSettings, _stamp_font_bytes, find_font, stamp_font_bytes
+
+    path = str(find_font(StampSettings()))
+    whole = _stamp_font_bytes(path)
+    texts = [t for f in sorted(SHIPPED_OFFICES.glob("*/office.yaml"))
+             for o in load_office(f).officials for t in (o.name, o.jabatan, o.nip)]
+    assert len(texts) > 20
+    cut = stamp_font_bytes(path, texts + ["800/0012/DPMPTSP/2026", "Pangkalpinang, 21 November 2026"])
+    assert len(cut) < len(whole) / 3  # every shipped official's stamp uses the cut
+    cmap = TTFont(io.BytesIO(cut)).getBestCmap()
+    assert all(ord(c) in cmap for t in texts for c in t if not c.isspace())
+    for beyond in ("Đặng Văn Lâm", "Ιωάννης", "李小龙", "Ahmad ☺"):
+        assert stamp_font_bytes(path, ["Kepala Dinas", beyond]) == whole
+    assert stamp_font_bytes(path, []) == whole

@@ -123,6 +123,18 @@ def test_bt_letter_shows_its_timestamp(pki, bt_letters):
     assert data["level"] == "B-T" and data["signatures"][2]["timestamp_time"] is not None
 
 
+def test_verify_judges_timestamped_and_ltv_letters_like_pyhanko(pki, bt_letters, demo):
+    """B-T letters: the signing revisions are judged by Naskah (pyHanko's analysis skipped), B-LT letters
+    (validation data in the DSS) by pyHanko; either way the report is the one pyHanko's analysis gives."""
+    import sigtools
+
+    fast, full, judged = sigtools.fast_and_full_verdicts(bt_letters["tte"], trust_roots=[pki.root],
+                                                         signatories=expected(pki))
+    assert judged == len(fast["signatures"]) - 1 and fast == full and fast["verdict"] == "VALID"
+    fast, full, judged = sigtools.fast_and_full_verdicts(demo[2], trust_roots=[pki.root], signatories={})
+    assert judged == 0 and fast == full
+
+
 def test_dss_and_document_timestamp_after_the_tte_are_accepted(pki, bt_letters):
     """PAdES allows validation data and document timestamps after a DocMDP P=1 signature (the TTE)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter

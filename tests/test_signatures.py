@@ -332,6 +332,15 @@ def test_verify_full_route_ok(flow, ca, pki):
     assert verify_pdf(flow["tte"], trust_roots=[ca], signatories=expected()).ok
 
 
+@pytest.mark.parametrize("stage", ["paraf2", "tte"])
+def test_naskahs_judgement_of_signing_revisions_is_pyhankos(flow, ca, pki, stage):
+    """verify judges signing revisions itself (revisions.signing_only) and skips pyHanko's difference
+    analysis for them: the whole report is the same as with pyHanko's analysis of every signature."""
+    fast, full, judged = sigtools.fast_and_full_verdicts(flow[stage], trust_roots=[ca], signatories=expected(pki))
+    assert judged == {"paraf2": 1, "tte": 2}[stage]  # every signature followed by a later one
+    assert fast == full
+
+
 def test_nomor_and_tanggal_in_text(flow, tmp_path):
     txt = sigtools.run(["pdftotext", str(_write(tmp_path, "t.pdf", flow["tte"])), "-"]).stdout
     assert NOMOR in txt

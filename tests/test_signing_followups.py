@@ -24,11 +24,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import sigtools  # tests/sigtools.py
 from clitools import run_naskah as naskah
 from correspondence.catalog import SHIPPED_OFFICES
 from correspondence.demo import DEMO_PASSPHRASE, run_demo
 from correspondence.services import Naskah, machine_now
-from signatures import CarriesJavaScript, NotAPdf, Pkcs12KeySource, Route, Signatory, StampSettings, prepare, sign_paraf
+from signatures import (CarriesJavaScript, NotAPdf, Pkcs12KeySource, Route, Signatory, StampSettings, load_certificate,
+                        prepare, sign_paraf)
 from signatures.appearance import PARAF_LINE, PARAF_ROW_HEIGHT
 from signatures.changes import javascript_by_revision, javascript_in
 from signatures.signing import read_pdf
@@ -368,7 +370,7 @@ def gated(tmp_path_factory) -> dict:
     pdf = prepare(sigtools.make_letter_pdf(d, "letter"), GATE_ROUTE, GATE_SETTINGS)
     for i in range(2):
         pdf = sign_paraf(pdf, GATE_ROUTE, i, keys[GATE_PEOPLE[i].official_id], GATE_SETTINGS)
-    return {"pdf": pdf, "keys": keys}
+    return {"pdf": pdf, "keys": keys, "roots": [load_certificate(pki.ca_cert_path)]}
 
 
 def signed_by_hand(pdf: bytes, key, field: str, change) -> bytes:
@@ -480,6 +482,24 @@ def test_the_gate_names_what_a_revision_changed_beyond_signing(gated, change, sa
     with pytest.raises(SigningFailed) as caught:
         gate(tampered, gated["keys"])
     assert f"would invalidate {GATE_ROUTE.field_name(1)} (changes: {says}" in str(caught.value)
+
+
+@pytest.mark.parametrize("change", [None, change_page, change_catalog, move_widget("Paraf_1_p1")],
+                         ids=["honest", "page-content", "catalog", "earlier-widget"])
+def test_verify_judges_like_pyhanko_honest_and_tampered_revisions(gated, change):
+    """A visible-paraf letter, honest or with a third paraf that changed more than its field: the report with
+    Naskah's judgement of signing revisions equals the one with pyHanko's analysis of every signature (the
+    tampered revisions are left to pyHanko)."""
+    from signatures.validation import ExpectedSignatory
+
+    key = gated["keys"][GATE_PEOPLE[2].official_id]
+    pdf = signed_by_hand(gated["pdf"], key, GATE_ROUTE.field_name(2), change or (lambda w: None))
+    people = {p.official_id: ExpectedSignatory(p.official_id, p.name, p.nip, p.jabatan, None) for p in GATE_PEOPLE}
+    fast, full, judged = sigtools.fast_and_full_verdicts(pdf, trust_roots=gated["roots"], signatories=people)
+    assert fast == full
+    assert judged == (2 if change is None else 0)
+    changed = [p for s in fast["signatures"] for p in s["problems"] if "changes after this signature" in p]
+    assert bool(changed) == (change is not None), changed
 
 
 def test_the_gate_rejects_a_signature_after_the_tte(gated, tmp_path):
