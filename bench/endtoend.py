@@ -1,6 +1,8 @@
 """End to end: letters rendered, converted to PDF/A-2b, given 3 paraf and a TTE, and filed.
 
-**Naskah** (two worker processes sharing one ``NASKAH_HOME``): each worker holds its own warm
+**Naskah**, measured two ways, interleaved: two worker processes, and two worker threads in one
+process (the shape of a single server process; the Python work then shares one core's worth of
+interpreter, LibreOffice runs beside it). The two workers share one ``NASKAH_HOME``; each holds its own warm
 :class:`~correspondence.converter.Converter` and its four decrypted keys, and per letter does what
 the services do on the way from draft to archive: ``render_docx`` (docxtpl) ->
 ``Converter.convert`` -> ``signing.prepare`` -> ``sign_paraf`` x3 -> inside ``Archive.issue``
@@ -136,6 +138,44 @@ def _naskah_worker(home: str, jobs: Any, results: Any, go: Any) -> None:
         results.put(("error", repr(exc)))
         raise
     finally:
+        worker.close()
+    results.put(("done", os.getpid(), 0.0))
+
+
+def _naskah_threads(home: str, jobs: Any, results: Any, go: Any, threads: int = 2) -> None:
+    """One process, ``threads`` workers in it (each its own converter, keys and archive connection):
+    the Python work shares one interpreter (and its memory), LibreOffice runs beside it."""
+    import threading
+
+    started = time.perf_counter()
+    workers = [NaskahWorker(Path(home)) for _ in range(threads)]
+    for worker in workers:
+        worker.warm()
+    results.put(("ready", os.getpid(), time.perf_counter() - started))
+    go.wait()
+    lock = threading.Lock()
+
+    def work(worker: NaskahWorker) -> None:
+        try:
+            while True:
+                with lock:  # one reader of the queue at a time; the end marker is left for the others
+                    i = jobs.get()
+                    if i is None:
+                        jobs.put(None)
+                        return
+                t0 = time.perf_counter()
+                nomor, stages = worker.letter(i)
+                results.put(("letter", i, nomor, time.perf_counter() - t0, stages))
+        except BaseException as exc:  # reported to the driver, which fails loudly
+            results.put(("error", repr(exc)))
+            raise
+
+    pool = [threading.Thread(target=work, args=(w,), name=f"naskah-worker-{n}") for n, w in enumerate(workers)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    for worker in workers:
         worker.close()
     results.put(("done", os.getpid(), 0.0))
 
@@ -311,18 +351,29 @@ def fresh_home(base: Path, dest: Path) -> Path:
     return dest
 
 
+#: the two ways Naskah's 2 workers are run: (key, label, process target, processes)
+MODES = (
+    ("processes", "2 worker processes", _naskah_worker, 2),
+    ("threads", "2 worker threads in one process", _naskah_threads, 1),
+)
+
+
 def run(base_home: Path, scratch: Path, *, letters_n: int, repeats: int, naive_n: int, naive_repeats: int,
         workers: int = 2, say=print) -> tuple[list[Figure], Path, dict[str, Any]]:
-    """The end-to-end and memory figures; returns them, the home of the first Naskah run, raw data."""
-    naskah_runs, naive_runs = [], []
+    """The end-to-end and memory figures of both modes; returns them, the home of the first
+    Naskah run (2 worker processes), raw data."""
+    runs: dict[str, list[dict[str, Any]]] = {key: [] for key, *_ in MODES}
+    naive_runs = []
     first_home = None
     for r in range(repeats):
-        home = fresh_home(base_home, scratch / f"e2e-home-{r}")
-        first_home = first_home or home
-        say(f"  naskah: {letters_n} letters, {workers} workers (repetition {r + 1}/{repeats})")
-        res = drive(_naskah_worker, (str(home),), letters_n, workers)
-        say(f"    {letters_n / res['wall']:.2f} letters/s, own peak {res['memory']['own_peak_mb']:.0f} MB")
-        naskah_runs.append(res)
+        for key, label, target, processes in MODES:  # interleaved, so that a busy moment falls on both
+            home = fresh_home(base_home, scratch / f"e2e-{key}-{r}")
+            if key == "processes":
+                first_home = first_home or home
+            say(f"  naskah: {letters_n} letters, {label} (repetition {r + 1}/{repeats})")
+            res = drive(target, (str(home),), letters_n, processes)
+            say(f"    {letters_n / res['wall']:.2f} letters/s, own peak {res['memory']['own_peak_mb']:.0f} MB")
+            runs[key].append(res)
     box = tte_box(base_home)
     for r in range(naive_repeats):
         say(f"  naive path: {naive_n} letters, {workers} workers (sample {r + 1}/{naive_repeats})")
@@ -334,8 +385,10 @@ def run(base_home: Path, scratch: Path, *, letters_n: int, repeats: int, naive_n
         say(f"    {naive_n / res['wall']:.3f} letters/s")
         naive_runs.append(res)
     assert first_home is not None
-    return figures(naskah_runs, naive_runs, letters_n, naive_n, workers), first_home, {
-        "naskah": [_raw(r) for r in naskah_runs], "naive": [_raw(r) for r in naive_runs], "tte_box": box}
+    figs = [f for key, label, *_ in MODES for f in figures(runs[key], naive_runs, letters_n, naive_n, label)]
+    return figs, first_home, {
+        **{key: [_raw(r) for r in runs[key]] for key, *_ in MODES},
+        "naskah": [_raw(r) for r in runs["processes"]], "naive": [_raw(r) for r in naive_runs], "tte_box": box}
 
 
 def _raw(res: dict[str, Any]) -> dict[str, Any]:
@@ -349,7 +402,7 @@ def _raw(res: dict[str, Any]) -> dict[str, Any]:
             "memory": res["memory"]}
 
 
-def figures(naskah_runs: list, naive_runs: list, n: int, naive_n: int, workers: int) -> list[Figure]:
+def figures(naskah_runs: list, naive_runs: list, n: int, naive_n: int, mode: str) -> list[Figure]:
     rate = Summary.of([n / r["wall"] for r in naskah_runs])
     naive_rate = Summary.of([naive_n / r["wall"] for r in naive_runs])
     speedup = rate.median / naive_rate.median
@@ -358,15 +411,16 @@ def figures(naskah_runs: list, naive_runs: list, n: int, naive_n: int, workers: 
     with_start = Summary.of([n / (r["wall"] + r["startup"]) for r in naskah_runs])
     naive_lat = Summary.of([m[3] for r in naive_runs for m in r["letters"]])
     naskah_lat = Summary.of([m[3] for r in naskah_runs for m in r["letters"]])
-    common = (f"{workers} workers each; Naskah {len(naskah_runs)} run(s) of {n} letters, naive path "
+    common = (f"Naskah: {mode}, {len(naskah_runs)} run(s) of {n} letters; naive path: 2 worker processes, "
               f"{len(naive_runs)} sample(s) of {naive_n} letters (its rate is per letter, from the sample). "
               f"Single-letter latency: Naskah median {naskah_lat.median * 1000:.0f} ms, naive {naive_lat.median:.2f} s. "
               f"Naskah incl. its start-up (spawn, imports, LibreOffice start): {with_start.median:.2f} letters/s.")
+    group = f"End to end ({mode})"
     out = [
-        Figure("End to end", f"{n} letters, time per letter (2 workers)", "s/letter", per_letter, naive_per_letter,
+        Figure(group, f"{n} letters, time per letter", "s/letter", per_letter, naive_per_letter,
                "naive: soffice --convert-to per letter + pyhanko CLI per signature", speedup, f"{speedup:.1f}x faster",
                ">= 25x faster", speedup >= 25, common),
-        Figure("End to end", "throughput on 2 cores", "letters/s", rate, naive_rate, "naive path, same 2 workers",
+        Figure(group, "throughput on 2 cores", "letters/s", rate, naive_rate, "naive path, 2 worker processes",
                speedup, f"{speedup:.1f}x", ">= 4 letters/s", rate.median >= 4.0, ""),
     ]
     own = Summary.of([r["memory"]["own_peak_mb"] for r in naskah_runs])
@@ -375,9 +429,10 @@ def figures(naskah_runs: list, naive_runs: list, n: int, naive_n: int, workers: 
     naive_own = Summary.of([r["memory"]["own_peak_mb"] for r in naive_runs])
     naive_office = Summary.of([r["memory"]["office_peak_mb"] for r in naive_runs])
     parts = naskah_runs[0]["memory"]["own_at_peak_mb"]
-    names = {"python": "the 2 worker processes", "bridge": "their 2 UNO bridges", "tool": "pdftotext and other tools"}
+    python = "the worker process" if "one process" in mode else "the 2 worker processes"
+    names = {"python": python, "bridge": "the 2 UNO bridges", "tool": "pdftotext and other tools"}
     out.append(Figure(
-        "Memory", f"peak RSS of Naskah's own processes ({n}-letter run)", "MB", own, naive_own,
+        f"Memory ({mode})", f"peak RSS of Naskah's own processes ({n}-letter run)", "MB", own, naive_own,
         "naive path's own processes (workers + pyhanko CLI)", own.median / naive_own.median,
         f"{own.median / naive_own.median:.2f}x the naive path's", "<= 300 MB", own.median <= 300,
         "Own = every process of the run but LibreOffice; the bench driver itself is not counted. At the peak: "

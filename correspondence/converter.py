@@ -488,6 +488,10 @@ class Converter:
         """
         data = bytes(docx)
         bookmarks = _docx_bookmarks(data)
+        return _add_destination_aliases(self._convert_checked(data), bookmarks)
+
+    def _convert_checked(self, data: bytes) -> bytes:
+        """LibreOffice's PDF of a DOCX already checked by :func:`_docx_bookmarks`."""
         with self._lock:
             if self._closed:
                 raise ConversionError("the converter has been closed")
@@ -508,7 +512,7 @@ class Converter:
                         p.unlink()
                     except FileNotFoundError:
                         pass
-        return _add_destination_aliases(pdf, bookmarks)
+        return pdf
 
     # -- conversion with one retry ---------------------------------------------------------
     def _convert_file(self, src: Path, dst: Path) -> bytes:
@@ -759,12 +763,18 @@ class ConverterPool:
         return sum(c.restarts for c in self.converters)
 
     def convert(self, docx: bytes) -> bytes:
-        """Like :meth:`Converter.convert`, on whichever converter is free."""
+        """Like :meth:`Converter.convert`, on whichever converter is free.
+
+        The converter is held only while LibreOffice works: the DOCX check before and the PDF's
+        destination names after run outside it, so that its office is never idle for them."""
+        data = bytes(docx)
+        bookmarks = _docx_bookmarks(data)
         converter = self._free.get()
         try:
-            return converter.convert(docx)
+            pdf = converter._convert_checked(data)
         finally:
             self._free.put(converter)
+        return _add_destination_aliases(pdf, bookmarks)
 
     def map(self, documents: Iterable[bytes]) -> list[bytes]:
         """Convert every document, up to ``size`` at a time; the PDFs in the documents' order.

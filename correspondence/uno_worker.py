@@ -118,11 +118,8 @@ def _message(exc):
     return "%s: %s" % (type(exc).__name__, msg.strip())
 
 
-def _convert(uno, desktop, src, dst):
-    from com.sun.star.io import IOException  # type: ignore[import-not-found]
-    from com.sun.star.lang import IllegalArgumentException  # type: ignore[import-not-found]
-    from com.sun.star.uno import RuntimeException  # type: ignore[import-not-found]
-
+def _properties(uno):
+    """(load, store) properties, the same for every conversion: made once."""
     load_props = (
         _prop(uno, "Hidden", True),
         _prop(uno, "ReadOnly", True),
@@ -131,6 +128,19 @@ def _convert(uno, desktop, src, dst):
         _prop(uno, "UpdateDocMode", 0),  # NO_UPDATE: no links, no external content
         _prop(uno, "RepairPackage", False),
     )
+    store_props = (
+        _prop(uno, "FilterName", "writer_pdf_Export"),
+        _prop(uno, "FilterData", _pdf_filter_data(uno)),
+    )
+    return load_props, store_props
+
+
+def _convert(uno, desktop, src, dst, properties):
+    from com.sun.star.io import IOException  # type: ignore[import-not-found]
+    from com.sun.star.lang import IllegalArgumentException  # type: ignore[import-not-found]
+    from com.sun.star.uno import RuntimeException  # type: ignore[import-not-found]
+
+    load_props, store_props = properties
     try:
         doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, load_props)
     except (IllegalArgumentException, IOException) as exc:
@@ -140,10 +150,6 @@ def _convert(uno, desktop, src, dst):
     if doc is None:
         raise DocumentError("LibreOffice could not open the DOCX (is it a valid Word document?)")
     try:
-        store_props = (
-            _prop(uno, "FilterName", "writer_pdf_Export"),
-            _prop(uno, "FilterData", _pdf_filter_data(uno)),
-        )
         try:
             doc.storeToURL(uno.systemPathToFileUrl(dst), store_props)
         except (IllegalArgumentException, IOException) as exc:
@@ -177,6 +183,7 @@ def main(argv=None):
     except Exception as exc:
         _reply(out, ready=False, error=str(exc))
         return 3
+    properties = _properties(uno)
     _reply(out, ready=True, pid=os.getpid())
 
     for line in sys.stdin:
@@ -200,7 +207,7 @@ def main(argv=None):
             _reply(out, ok=True)
             return 0
         try:
-            _convert(uno, desktop, job["in"], job["out"])
+            _convert(uno, desktop, job["in"], job["out"], properties)
         except DocumentError as exc:
             _reply(out, ok=False, fatal=False, error=str(exc))
         except RuntimeException as exc:
