@@ -24,13 +24,17 @@ def explain(figures: list[Figure], raw: dict[str, Any]) -> list[str]:
         out += _conversion(figures)
     if "Memory" in missed and "endtoend" in raw:
         mem = raw["endtoend"]["naskah"][0]["memory"]
-        out.append(f"- **Memory.** The largest Naskah process peaked at {mem['largest_own_process_mb']:.0f} MB RSS. "
-                   "A worker is about 95 MB once its imports are loaded, before any letter (pyHanko alone 40 MB, "
-                   "Naskah's signing module with it 58 MB over a bare interpreter), and each worker's RSS counts the "
-                   f"shared libraries again; the PSS sum, which counts them once, peaked at {mem['own_pss_peak_mb']:.0f} MB. "
-                   "What would fix it: less resident per worker (import on first use what the path does not need), "
-                   "or one process that signs and files while two converters run beside it (slower: one core for "
-                   "all the Python work).")
+        threads = _fig(figures, "Memory (2 worker threads", "")
+        out.append(f"- **Memory (2 worker processes).** The largest Naskah process peaked at "
+                   f"{mem['largest_own_process_mb']:.0f} MB RSS. A worker process is about 95 MB once its imports are "
+                   "loaded, before any letter (aiohttp, which pyHanko imports, 14 MB; fontTools 12 MB; cryptography, "
+                   "asn1crypto, lxml 6 MB each), and each process's RSS counts the shared libraries again; the PSS sum, "
+                   f"which counts them once, peaked at {mem['own_pss_peak_mb']:.0f} MB. "
+                   + (f"The same letters with 2 worker threads in one process peak at {threads.naskah.median:.0f} MB "
+                      f"(see that row), at {_fig(figures, 'End to end (2 worker threads', 'throughput').naskah.median:.1f} "
+                      "letters/s: one interpreter for both workers, at the price of sharing one core for the Python work. "
+                      if threads is not None else "")
+                   + "What would fix the two-process figure: fewer resident imports per process.")
     if "Archive" in missed:
         for f in figures:
             if f.group.startswith("Archive") and f.met is False:
@@ -44,7 +48,7 @@ def _endtoend(figures: list[Figure], e2e: dict[str, Any]) -> list[str]:
     total = sum(stages.values())
     signing = sum(v for k, v in stages.items() if k.startswith("paraf") or k == "tte")
     lines = [
-        "- **End to end.** Where a letter's time goes in a Naskah worker (medians, ms, both workers busy; "
+        "- **End to end.** Where a letter's time goes in a Naskah worker (2 worker processes; medians, ms, both busy; "
         "`number` is taking the archive's write lock and the nomor): "
         + ", ".join(f"{k} {v:.0f}" for k, v in stages.items())
         + f"; signing with its validation gates is {signing:.0f} of {total:.0f} ms ({100 * signing / total:.0f} %).",
@@ -54,20 +58,15 @@ def _endtoend(figures: list[Figure], e2e: dict[str, Any]) -> list[str]:
     if per_letter is not None:
         naive_s = per_letter.peer.median
         needed = 25 / naive_s
-        convert_only = 2 / (stages["convert"] / 1000)
+        own = sum(v for k, v in stages.items() if k != "convert")
         lines.append(
             f"  The naive path costs {naive_s:.2f} s per letter here (2 workers), so 25x would need "
-            f"{needed:.1f} letters/s, i.e. {2000 / needed:.0f} ms of work per letter per core; LibreOffice's "
-            f"conversion alone takes {stages['convert']:.0f} ms per letter, so even with everything else free Naskah "
-            f"would reach at most {naive_s * convert_only:.0f}x. At 4 letters/s each worker has 500 ms per letter; "
-            f"today a letter takes {2 * per_letter.naskah.median * 1000:.0f} ms in a worker, and the largest piece "
-            f"of it is signing ({signing:.0f} ms, then conversion {stages['convert']:.0f} ms and filing "
-            f"{stages['file']:.0f} ms, with LibreOffice's CPU on the same 2 cores). What would fix it: a cheaper "
-            "validation gate in "
-            "`signatures/signing.py`: each new signature re-runs pyHanko's difference analysis for every earlier "
-            "signature, and that analysis walks every object of the (tagged) PDF, so paraf 3 and the TTE cost "
-            "several times paraf 1 (see Signing). Analysing only the newest revision against the one before it "
-            "would cost one analysis per signature instead of one per earlier signature.")
+            f"{needed:.1f} letters/s, i.e. {2000 / needed:.0f} ms of work per letter per core of the 2. A Naskah "
+            f"letter takes {stages['convert']:.0f} ms in LibreOffice (about 80 ms of its CPU, see Conversion) and "
+            f"{own:.0f} ms of Python (render, prepare, four signatures with their gates, filing), so 2 cores "
+            f"give at most about {2000 / (80 + own):.1f} letters/s, {naive_s * 2000 / (80 + own):.0f}x the naive "
+            "path, before any contention. What would fix it: more cores, or less work per letter on both sides "
+            f"(the four signatures with their gates are {signing:.0f} ms of the Python part).")
     return lines
 
 
@@ -103,10 +102,10 @@ def _conversion(figures: list[Figure]) -> list[str]:
     out = []
     for f in figures:
         if f.group == "Conversion" and f.met is False:
-            out.append(f"- **Conversion: {f.name}** ({f.ratio_text}). {f.notes} A conversion is LibreOffice's own work "
-                       "(about 70 ms of CPU: load, layout, PDF/A export, close) plus about 5 ms of Python (this process "
-                       "and the UNO bridge) that the batch call does not have; two offices on 2 cores leave no core for "
-                       "that, or for anything else running on the machine, so the pool stays a little under 2x. What "
-                       "would fix it: a third core, or less Python per conversion (the bookmark scan and the "
-                       "destination names are about 2 ms).")
+            out.append(f"- **Conversion: {f.name}** ({f.ratio_text}). {f.notes} A conversion is LibreOffice's own "
+                       "work (about 75-80 ms of its CPU: load, layout, tagged PDF/A export, close) plus about 4.5 ms of "
+                       "Python (3 in this process: the DOCX check and the destination names; 1.5 in the UNO bridge) "
+                       "that the batch call does not have. The ceiling on this machine is in the notes (two "
+                       "LibreOffice batches side by side, and two CPU-bound processes against one); what is left "
+                       "would need a third core.")
     return out

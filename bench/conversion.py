@@ -16,8 +16,12 @@ Time per file = total / N.
 (two offices), warmed the same way, converting the N files with ``map`` (two threads). Throughput
 = N / wall time, against the batch's warm throughput ``(N - 1) / (t(N) - t(1))``.
 
-The three are interleaved within each repetition so that a busy moment of the machine falls on
-all of them alike.
+**Ceiling** (in the notes): two batch calls at once, each on half the files with its own profile,
+warm throughput ``(N - 2) / (t - t(1 file))``: what two LibreOffice processes get from this machine
+without Naskah.
+
+They are interleaved within each repetition so that a busy moment of the machine falls on all of
+them alike.
 """
 
 from __future__ import annotations
@@ -46,6 +50,46 @@ def _soffice_batch(soffice: str, profile: str, files: list[Path], out: Path) -> 
     return elapsed
 
 
+def _two_batches(soffice: str, profiles: list[str], files: list[Path], out: Path) -> float:
+    """Two batch calls at once, each on half the files and its own profile: what this machine gives
+    two LibreOffice processes side by side (the ceiling of any two-office converter)."""
+    shutil.rmtree(out, ignore_errors=True)
+    halves = [files[0::2], files[1::2]]
+    started = time.perf_counter()
+    procs = []
+    for n, (profile, part) in enumerate(zip(profiles, halves)):
+        (out / str(n)).mkdir(parents=True)
+        procs.append(subprocess.Popen([soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+                                       "--convert-to", PDFA_FILTER, "--outdir", str(out / str(n)), *map(str, part)],
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    for proc in procs:
+        if proc.wait(timeout=600) != 0:
+            raise RuntimeError("a parallel soffice batch failed")
+    elapsed = time.perf_counter() - started
+    if len(list(out.glob("*/*.pdf"))) != len(files):
+        raise RuntimeError("the parallel soffice batches did not make every PDF")
+    return elapsed
+
+
+_BURN = "import time\nt = time.process_time()\nx = 0\nfor i in range(6_000_000): x += i * i\n"
+
+
+def cpu_scaling() -> float:
+    """Two CPU-bound processes at once against one (a plain Python loop): the machine's own
+    two-core ceiling, whatever the program."""
+    import sys
+
+    def wall(n: int) -> float:
+        started = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-c", _BURN]) for _ in range(n)]
+        for proc in procs:
+            proc.wait()
+        return time.perf_counter() - started
+
+    one, two = wall(1), wall(2)
+    return 2 * one / two
+
+
 def run(home: Path, scratch: Path, *, files: int, repeats: int, say=print) -> tuple[list[Figure], dict]:
     from correspondence.converter import Converter, ConverterPool
 
@@ -62,6 +106,10 @@ def run(home: Path, scratch: Path, *, files: int, repeats: int, say=print) -> tu
     soffice = shutil.which("soffice") or shutil.which("libreoffice") or "soffice"
     profile = (work / "profile").as_uri()
     _soffice_batch(soffice, profile, paths[:1], work / "warm")  # the profile's first start, untimed
+    profiles = [(work / f"profile-{n}").as_uri() for n in (1, 2)]
+    for n, other in enumerate(profiles):
+        _soffice_batch(soffice, other, paths[:1], work / f"warm-{n}")
+    two_batch_rate = []
 
     batch_file, batch_rate, one_file, batch_total = [], [], [], []
     single_file, pool_rate = [], []
@@ -76,6 +124,8 @@ def run(home: Path, scratch: Path, *, files: int, repeats: int, say=print) -> tu
             one_file.append(t_1)
             batch_file.append((t_n - t_1) / (files - 1))
             batch_rate.append((files - 1) / (t_n - t_1))
+            t_2 = _two_batches(soffice, profiles, paths, work / "out2")
+            two_batch_rate.append((files - 2) / (t_2 - t_1))
             started = time.perf_counter()
             for d in docs:
                 single.convert(d)
@@ -86,6 +136,7 @@ def run(home: Path, scratch: Path, *, files: int, repeats: int, say=print) -> tu
             assert len(pdfs) == files and all(p.startswith(b"%PDF-") for p in pdfs)
         restarts = single.restarts + pool.restarts
 
+    scaling = cpu_scaling()
     one = Summary.of(single_file).scaled(1000)
     batch = Summary.of(batch_file).scaled(1000)
     two = Summary.of(pool_rate)
@@ -103,8 +154,15 @@ def run(home: Path, scratch: Path, *, files: int, repeats: int, say=print) -> tu
         Figure("Conversion", "two workers: throughput", "files/s", two, batch_r,
                "the same batch call (warm throughput)", two.median / batch_r.median,
                f"{two.median / batch_r.median:.2f}x the batch's throughput", ">= 1.8x the batch",
-               two.median >= 1.8 * batch_r.median, "ConverterPool(size=2): two LibreOffice processes."),
+               two.median >= 1.8 * batch_r.median,
+               f"ConverterPool(size=2): two LibreOffice processes. What this machine gives two LibreOffice "
+               f"processes at all: two batch calls side by side, each on half the files, reach "
+               f"{Summary.of(two_batch_rate).median:.2f} files/s warm ((N - 2) / (t - t(1 file))), "
+               f"{Summary.of(two_batch_rate).median / batch_r.median:.2f}x the single batch; two CPU-bound "
+               f"processes (a plain Python loop) run at {scaling:.2f}x one."),
     ]
     raw = {"batch_total_s": batch_total, "one_file_s": one_file, "naskah_one_worker_s_per_file": single_file,
-           "naskah_two_workers_files_per_s": pool_rate, "restarts": restarts}
+           "naskah_two_workers_files_per_s": pool_rate, "two_batches_files_per_s": two_batch_rate,
+           "cpu_scaling_two_processes": scaling,
+           "restarts": restarts}
     return figs, raw
