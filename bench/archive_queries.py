@@ -33,7 +33,6 @@ import sqlite3
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from . import synthetic
