@@ -121,30 +121,13 @@ class NaskahWorker:
 
 
 def _naskah_worker(home: str, jobs: Any, results: Any, go: Any) -> None:
-    started = time.perf_counter()
-    worker = NaskahWorker(Path(home))
-    worker.warm()
-    results.put(("ready", os.getpid(), time.perf_counter() - started))
-    go.wait()
-    try:
-        while True:
-            i = jobs.get()
-            if i is None:
-                break
-            t0 = time.perf_counter()
-            nomor, stages = worker.letter(i)
-            results.put(("letter", i, nomor, time.perf_counter() - t0, stages))
-    except BaseException as exc:  # reported to the driver, which fails loudly
-        results.put(("error", repr(exc)))
-        raise
-    finally:
-        worker.close()
-    results.put(("done", os.getpid(), 0.0))
+    """One worker process (the driver starts two)."""
+    _naskah_threads(home, jobs, results, go, threads=1)
 
 
 def _naskah_threads(home: str, jobs: Any, results: Any, go: Any, threads: int = 2) -> None:
     """One process, ``threads`` workers in it (each its own converter, keys and archive connection):
-    the Python work shares one interpreter (and its memory), LibreOffice runs beside it."""
+    with more than one, the Python work shares one interpreter (and its memory), LibreOffice runs beside it."""
     import threading
 
     started = time.perf_counter()

@@ -37,6 +37,29 @@ ACROFORM_KEYS = frozenset({"/DR", "/DA", "/Q", "/NeedAppearances"})
 FIELD_KEYS = frozenset({"/V", "/AP", "/AS"})
 
 
+def _reachable(start, follow, limit: int = 5000) -> set[generic.Reference]:
+    """References reachable from ``start``, going into the values ``follow(dictionary)`` names."""
+    seen: set[generic.Reference] = set()
+    todo = [start]
+    while todo and len(seen) < limit:
+        obj = todo.pop()
+        if isinstance(obj, generic.IndirectObject):
+            if obj.reference in seen:
+                continue
+            seen.add(obj.reference)
+            obj = obj.get_object()
+        if isinstance(obj, generic.DictionaryObject):
+            todo.extend(follow(obj))
+        elif isinstance(obj, generic.ArrayObject):
+            todo.extend(obj.raw_get(i) for i in range(len(obj)))
+    return seen
+
+
+def _field_parts(d: generic.DictionaryObject) -> list:
+    """A field's value, appearances (and their states) and kids (widgets, child fields)."""
+    return [d.raw_get(k) for k in ("/V", "/AP", "/N", "/D", "/R", "/Kids") if k in d]
+
+
 def form_field_objects(r: PdfFileReader) -> dict[str, set[generic.Reference]]:
     """Form field name -> references of the field, its widgets, their appearance streams and
     (for a signed field) its signature dictionary, as the newest revision sees them."""
@@ -47,21 +70,7 @@ def form_field_objects(r: PdfFileReader) -> dict[str, set[generic.Reference]]:
     out: dict[str, set[generic.Reference]] = {}
     for kind in ("/Sig", "/Tx", "/Btn", "/Ch"):
         for name, _value, field_ref in enumerate_fields_in(fields, refs_seen=set(), target_field_type=kind):
-            refs = out.setdefault(name, set())
-            todo = [field_ref]
-            while todo:
-                obj = todo.pop()
-                if isinstance(obj, generic.IndirectObject):
-                    if obj.reference in refs:
-                        continue
-                    refs.add(obj.reference)
-                d = obj.get_object()
-                if not isinstance(d, generic.DictionaryObject):
-                    continue
-                for key in ("/V", "/AP", "/N", "/D", "/R"):
-                    if key in d:
-                        todo.append(d.raw_get(key))
-                todo.extend(d.get("/Kids", ()))  # widgets (and child fields, listed on their own too)
+            out.setdefault(name, set()).update(_reachable(field_ref, _field_parts))
     return out
 
 
@@ -96,24 +105,6 @@ def _changed_keys(old, new) -> set[str]:
             if k not in old or k not in new or _serialised(old.raw_get(k)) != _serialised(new.raw_get(k))}
 
 
-def _refs_below(obj, limit: int = 5000) -> set[generic.Reference]:
-    """References reachable from ``obj`` (used for the document security store)."""
-    seen: set[generic.Reference] = set()
-    todo = [obj]
-    while todo and len(seen) < limit:
-        o = todo.pop()
-        if isinstance(o, generic.IndirectObject):
-            if o.reference in seen:
-                continue
-            seen.add(o.reference)
-            o = o.get_object()
-        if isinstance(o, generic.DictionaryObject):
-            todo.extend(o.raw_get(k) for k in o)
-        elif isinstance(o, generic.ArrayObject):
-            todo.extend(o.raw_get(i) for i in range(len(o)))
-    return seen
-
-
 def revision_problem(r: PdfFileReader, n: int, field_refs: set[generic.Reference]) -> str | None:
     """What revision ``n`` changes beyond signing and filling fields (see the module doc), or None.
 
@@ -129,7 +120,7 @@ def revision_problem(r: PdfFileReader, n: int, field_refs: set[generic.Reference
     new_root = new(root_ref)
     metadata = new_root.raw_get("/Metadata") if "/Metadata" in new_root else None
     info = new.trailer_view.raw_get("/Info") if "/Info" in new.trailer_view else None
-    dss = _refs_below(new_root.raw_get("/DSS")) if "/DSS" in new_root else set()
+    dss = _reachable(new_root.raw_get("/DSS"), lambda d: [d.raw_get(k) for k in d]) if "/DSS" in new_root else set()
     acroform = new_root.raw_get("/AcroForm") if "/AcroForm" in new_root else None
     for ref in sorted(xrefs.explicit_refs_in_revision(n), key=lambda x: (x.idnum, x.generation)):
         if xrefs.get_introducing_revision(ref) == n or ref in dss:
