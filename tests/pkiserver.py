@@ -273,12 +273,22 @@ OFFICIALS = (
 )
 
 
-@pytest.fixture(scope="module")
-def test_pki(tmp_path_factory):
-    """The PKI of tests/test_signatures.py's three officials, running for one test module."""
-    pki = TestPki(tmp_path_factory.mktemp("test-pki"), OFFICIALS)
-    yield pki
-    pki.stop()
+def pki_fixture(officials: Iterable[PkiOfficial]):
+    """A module-scoped pytest fixture: a TestPki of ``officials``, running for one test module
+    (in a test module: ``pki = pki_fixture(OFFICIALS)``)."""
+    officials = tuple(officials)
+
+    @pytest.fixture(scope="module")
+    def running_pki(tmp_path_factory):
+        pki = TestPki(tmp_path_factory.mktemp("pki"), officials)
+        yield pki
+        pki.stop()
+
+    return running_pki
+
+
+test_pki = pki_fixture(OFFICIALS)
+"""The PKI of tests/test_signatures.py's three officials, running for one test module."""
 
 
 def install_office(home: Path, pki: TestPki, *, office_id: str, level: str, passphrase: str,

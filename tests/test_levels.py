@@ -18,7 +18,7 @@ from clitools import advance_to_paraf, run_naskah  # tests/clitools.py
 from correspondence.catalog import SHIPPED_OFFICES
 from correspondence.demo import DEMO_PASSPHRASE, run_demo
 from correspondence.services import Naskah
-from pkiserver import TestPki, install_office, officials_of, signed_letters
+from pkiserver import TestPki, install_office, officials_of, pki_fixture, signed_letters
 from signatures import ExpectedSignatory, sign_paraf, verify_pdf
 from signatures.errors import CertificateExpired, CertificateNotYetValid, CertificateRevoked, TrustServiceUnavailable
 from signatures.ltv import SignaturePolicy
@@ -28,11 +28,7 @@ SIGNERS = ("kabid_wasdal", "sekretaris", "kadis")  # paraf, paraf, TTE of the su
 OFFICIALS = officials_of(PANGKALPINANG, SIGNERS)
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    pki = TestPki(tmp_path_factory.mktemp("pki"), OFFICIALS)
-    yield pki
-    pki.stop()
+pki = pki_fixture(OFFICIALS)
 
 
 @pytest.fixture(scope="module")

@@ -22,16 +22,12 @@ from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.validation import DocumentSecurityStore
 
 from clitools import run_naskah  # tests/clitools.py
-from pkiserver import OFFICIALS, TestPki, install_office, signed_letters
+from pkiserver import OFFICIALS, install_office, pki_fixture, signed_letters
 
 PASS = "uji-rahasia"
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    pki = TestPki(tmp_path_factory.mktemp("pki"), OFFICIALS)
-    yield pki
-    pki.stop()
+pki = pki_fixture(OFFICIALS)
 
 
 @pytest.fixture(scope="module")
