@@ -81,6 +81,7 @@ class NaskahWorker:
     def letter(self, i: int) -> tuple[str, dict[str, float]]:
         """Letter ``i`` from template to archive; (nomor, seconds per stage)."""
         from archive import audit
+        from correspondence import housekeeping
         from signatures import signing
 
         b = self.bench
@@ -113,6 +114,8 @@ class NaskahWorker:
             audit.append(self.archive.conn, actor="kadis", action="file", subject=filed.nomor, at=when,
                          data={"office": b.office.id, "complaint": c.register, "sha256": filed.sha256})
         lap("file")
+        housekeeping.after_letter()  # what Naskah(long_lived=True).sign does after each filed letter
+        lap("housekeeping")
         return filed.nomor, lap.stages
 
     def close(self) -> None:

@@ -849,22 +849,27 @@ def lo_destination_name(name: str) -> str:
 
 
 def _add_destination_aliases(pdf: bytes, bookmarks: Iterable[str]) -> bytes:
-    """Give each bookmark's destination its real name too, in one incremental update."""
+    """Give each bookmark's destination its real name too, in one incremental update.
+
+    Read with pyHanko's reader, the one that signs the letter next (no second PDF library in the
+    conversion path)."""
     wanted = {b: lo_destination_name(b) for b in bookmarks}
     wanted = {b: m for b, m in wanted.items() if m != b}
     if not wanted:
         return pdf
-    from pypdf import PdfReader
-    from pypdf.generic import DictionaryObject, IndirectObject, NameObject
+    from pyhanko.pdf_utils.generic import DictionaryObject, IndirectObject, NameObject
+    from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
-        reader = PdfReader(io.BytesIO(pdf), strict=False)
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         root_ref = reader.trailer.raw_get("/Root")
         root = root_ref.get_object()
-        dests_raw = root.raw_get("/Dests") if "/Dests" in root else None
-        if dests_raw is None:
+        if "/Dests" not in root:
             return pdf
+        dests_raw = root.raw_get("/Dests")
         dests = dests_raw.get_object()
+        if not isinstance(dests, DictionaryObject):
+            return pdf
         additions = {}
         for real, mangled in wanted.items():
             if "/" + real in dests or "/" + mangled not in dests:
@@ -892,6 +897,8 @@ def _append_update(pdf: bytes, reader: Any, ref: Any, obj: Any) -> bytes:
     Written by hand in the PDF/A-friendly form (EOLs around ``obj``/``endobj``, trailer with
     the original /ID) so that everything LibreOffice wrote stays byte for byte.
     """
+    from pyhanko.pdf_utils.generic import DictionaryObject, NameObject, NumberObject
+
     m = re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", pdf[-1024:])
     if m is None:
         raise ConversionError("the PDF from LibreOffice has no startxref")
@@ -906,13 +913,13 @@ def _append_update(pdf: bytes, reader: Any, ref: Any, obj: Any) -> bytes:
     offset = len(out)
     out += f"{ref.idnum} {ref.generation} obj\n".encode() + body.getvalue() + b"\nendobj\n"
     xref_at = len(out)
-    trailer = {"/Size": reader.trailer.raw_get("/Size"), "/Root": reader.trailer.raw_get("/Root")}
-    for key in ("/Info", "/ID"):
-        if key in reader.trailer:
-            trailer[key] = reader.trailer.raw_get(key)
-    from pypdf.generic import DictionaryObject, NameObject, NumberObject
-
-    t = DictionaryObject({NameObject(k): v for k, v in trailer.items()})
+    t = DictionaryObject()
+    for key in ("/Size", "/Root", "/Info", "/ID"):
+        try:
+            t[NameObject(key)] = reader.trailer.raw_get(key)
+        except KeyError:
+            if key in ("/Size", "/Root"):
+                raise
     t[NameObject("/Prev")] = NumberObject(prev)
     tb = io.BytesIO()
     t.write_to_stream(tb)

@@ -27,7 +27,7 @@ from signatures.ltv import SignaturePolicy
 from signatures import signing
 from signatures.validation import ExpectedSignatory, VerificationReport, verify_pdf
 
-from . import dates
+from . import dates, housekeeping
 from .casestore import CaseDocument, CaseEvent, CaseStore
 from .catalog import load_office_named, load_sop_named, template_file
 from .complaint import Attachment, Complainant, Complaint, check_intake
@@ -74,8 +74,12 @@ class CaseView:
 class Naskah:
     """The service facade over one NASKAH_HOME."""
 
-    def __init__(self, home: Path, *, clock: Clock = machine_now, converter_factory: Callable[[Path], Any] | None = None) -> None:
+    def __init__(self, home: Path, *, clock: Clock = machine_now, converter_factory: Callable[[Path], Any] | None = None,
+                 long_lived: bool = False) -> None:
+        """``long_lived``: the process serves letter after letter (the web desk, a batch worker); then
+        each filed letter ends with :func:`~correspondence.housekeeping.after_letter`."""
         self.home = home
+        self.long_lived = long_lived
         self.clock = clock
         self.conn = connect(home)
         self.archive = Archive(home, self.conn)
@@ -295,6 +299,8 @@ class Naskah:
             audit.append(self.conn, actor=official.id, action="file", subject=filed.nomor, at=now,
                          data={"office": office.id, "complaint": register, "document": step.document, "kka": filed.kka,
                                "series": series, "sha256": filed.sha256, "size": filed.size, "verification_ref": ref})
+        if self.long_lived:
+            housekeeping.after_letter()
         return StepReport(register, step, official, "sign", (f"{doc.title} {filed.nomor} (TTE, filed)",),
                           nomor=filed.nomor, elapsed=time.perf_counter() - started,
                           waiting=sop.step(new_state.current) if new_state.current else None)

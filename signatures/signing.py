@@ -64,8 +64,9 @@ from .appearance import (
     text_field_style,
     tte_style,
 )
-from . import revisions
+from . import destinations, revisions
 from .changes import javascript_by_revision
+from .destinations import PageBox
 from .errors import (
     CarriesJavaScript,
     NotANaskahDocument,
@@ -177,49 +178,28 @@ class Anchor:
     top: float
 
 
-@dataclass(frozen=True)
-class PageBox:
-    left: float
-    bottom: float
-    right: float
-    top: float
-
-
 def _dest_variants(name: str) -> set[str]:
     # LibreOffice writes "naskah_nomor" as the name "naskah5Fnomor" (hex of '_' without '#')
     return {name, name.replace("_", "5F"), name.replace("_", "#5F"), name.replace("_", "#5f")}
 
 
-def read_layout(pdf: bytes) -> tuple[dict[str, Anchor], list[PageBox]]:
-    """Named destinations of interest and the page boxes (crop boxes), via pypdf."""
-    from pypdf import PdfReader
-
+def read_layout(pdf: bytes | PdfFileReader) -> tuple[dict[str, Anchor], list[PageBox]]:
+    """Named destinations of interest and the page boxes (crop boxes)."""
+    r = pdf if isinstance(pdf, PdfFileReader) else read_pdf(pdf)
     try:
-        reader = PdfReader(io.BytesIO(bytes(pdf)), strict=False)
-        pages = []
-        for p in reader.pages:
-            cb = p.cropbox
-            pages.append(PageBox(float(cb.left), float(cb.bottom), float(cb.right), float(cb.top)))
-        raw = reader.named_destinations
-    except Exception as e:
-        raise NotAPdf(f"the PDF cannot be read: {message_of(e)}") from e
-    by_name = {str(k).lstrip("/"): v for k, v in raw.items()}
+        pages, by_name = destinations.layout(r)
+    except destinations.LayoutError as e:
+        raise NotAPdf(f"the PDF cannot be read: {e}") from None
     anchors: dict[str, Anchor] = {}
     for wanted in (DEST_NOMOR, DEST_TANGGAL, DEST_TTD, DEST_PARAF):
         for variant in _dest_variants(wanted):
             dest = by_name.get(variant)
             if dest is None:
                 continue
-            try:
-                page = reader.get_destination_page_number(dest)
-            except Exception:
-                continue
-            if page is None or page < 0 or page >= len(pages):
-                continue
-            pb = pages[page]
+            pb = pages[dest.page]
             left = dest.left if dest.left is not None else pb.left + 72
             top = dest.top if dest.top is not None else pb.top - 72
-            anchors[wanted] = Anchor(page, float(left), float(top))
+            anchors[wanted] = Anchor(dest.page, float(left), float(top))
             break
     return anchors, pages
 
@@ -381,7 +361,7 @@ def prepare(pdf: bytes, route: Route, settings: StampSettings) -> bytes:
     existing = signature_fields(r)
     if any(parse_field_name(n) for n in existing):
         raise SignatureError("the PDF already has Naskah signature fields (prepared before)")
-    anchors, pages = read_layout(pdf)
+    anchors, pages = read_layout(r)
     if not pages:
         raise NotAPdf("the PDF has no pages")
     text_plans, sig_plans = plan_layout(anchors, pages, route, settings)

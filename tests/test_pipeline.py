@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from clitools import advance_to_paraf  # tests/clitools.py
+from correspondence import housekeeping
 from correspondence.demo import DEMO_PASSPHRASE, run_demo
 from correspondence.errors import NotAllowed
 from correspondence.services import Naskah
@@ -134,7 +135,10 @@ def test_wrong_passphrase_changes_nothing(naskah):
     assert after.state == before.state and after.documents == before.documents and after.history == before.history
 
 
-def test_return_after_paraf_makes_a_new_version_without_parafs(naskah, tmp_path):
+def test_return_after_paraf_makes_a_new_version_without_parafs(naskah, tmp_path, monkeypatch):
+    calls: list[bool] = []  # a long-lived service tidies memory after each filed letter, not after a paraf
+    monkeypatch.setattr(naskah, "long_lived", True)
+    monkeypatch.setattr(housekeeping, "after_letter", lambda: calls.append(True))
     reg = advance_to_paraf(naskah)
     naskah.paraf(reg, "kabid_wasdal", PASS)
     naskah.return_draft(reg, "sekretaris", "Perbaiki kalimat pembuka")
@@ -149,7 +153,9 @@ def test_return_after_paraf_makes_a_new_version_without_parafs(naskah, tmp_path)
     assert naskah.view(reg).waiting.id == "9"
     naskah.paraf(reg, "kabid_wasdal", PASS)
     naskah.paraf(reg, "sekretaris", PASS)
+    assert calls == []
     signed = naskah.sign(reg, "kadis", PASS)
+    assert calls == [True]
     letter = naskah.archive.read(signed.nomor)
     assert naskah.verify(letter, "pangkalpinang").ok
     text = subprocess.run(["pdftotext", "-", "-"], input=letter, capture_output=True).stdout.decode()
