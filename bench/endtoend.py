@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from . import letters
-from .memory import PeakRss
 from .stats import Figure, Laps, Summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -260,6 +259,8 @@ def drive(target: Any, args: tuple, n: int, workers: int, *, extra_args: tuple =
 
     Memory is sampled over the workers and all their children from start to end.
     """
+    from .memory import PeakRss  # the driver's instrument (psutil): not loaded in the measured workers
+
     ctx = mp.get_context("spawn")
     jobs, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     procs = [ctx.Process(target=target, args=(*args, jobs, results, go, *extra_args), daemon=True)

@@ -674,3 +674,17 @@ def test_pdf_named_destinations(jawaban_pdf):
     assert abs(float(paraf["/Left"]) - 2.5 * cm) < 0.3 * cm
     assert abs(float(paraf["/Top"]) - float(ttd["/Top"])) < 1
     assert float(ttd["/Top"]) < float(nomor["/Top"])
+
+
+def test_compiled_templates_are_reused_but_never_their_output_or_their_errors(tmp_path):
+    path = _template_with(tmp_path, "ulang.docx", "Kepada {{ complainant.name }}", "Hal: {{ complaint.subject }}")
+    first = paragraphs(render_docx(path, sample_context(complainant__name="Budi", complaint__subject="Izin")))
+    second = paragraphs(render_docx(path, sample_context(complainant__name="Siti", complaint__subject="Upah")))
+    assert first == ["Kepada Budi", "Hal: Izin"] and second == ["Kepada Siti", "Hal: Upah"]
+    # the template edited in place: its new text is what renders
+    _template_with(tmp_path, "ulang.docx", "Yth. {{ complainant.name }}")
+    assert paragraphs(render_docx(path, sample_context(complainant__name="Agus"))) == ["Yth. Agus"]
+    broken = _template_with(tmp_path, "rusak.docx", "{{ office.name ")
+    for _ in range(2):  # a source that does not compile fails every time
+        with pytest.raises(TemplateError, match="rusak.docx"):
+            render_docx(broken, sample_context())
