@@ -27,8 +27,8 @@ def explain(figures: list[Figure], raw: dict[str, Any]) -> list[str]:
         threads = _fig(figures, "Memory (2 worker threads", "")
         out.append(f"- **Memory (2 worker processes).** The largest Naskah process peaked at "
                    f"{mem['largest_own_process_mb']:.0f} MB RSS. A worker process is about 95 MB once its imports are "
-                   "loaded, before any letter (aiohttp, which pyHanko imports, 14 MB; fontTools 12 MB; cryptography, "
-                   "asn1crypto, lxml 6 MB each), and each process's RSS counts the shared libraries again; the PSS sum, "
+                   "loaded, before any letter (python-docx with lxml 15 MB, fontTools with its subsetter 16 MB, aiohttp, "
+                   "which pyHanko imports, 11 MB; cryptography 9 MB), and each process's RSS counts the shared libraries again; the PSS sum, "
                    f"which counts them once, peaked at {mem['own_pss_peak_mb']:.0f} MB. "
                    + (f"The same letters with 2 worker threads in one process peak at {threads.naskah.median:.0f} MB "
                       f"(see that row), at {_fig(figures, 'End to end (2 worker threads', 'throughput').naskah.median:.1f} "
@@ -77,8 +77,9 @@ def _signing(figures: list[Figure]) -> list[str]:
         + ", ".join(f"{f.name.split(' (')[0]} {f.naskah.median:.0f} / {f.peer.median:.0f}" for f in details)
         + ". The signature itself is cheaper in Naskah (cached key, no dry-run signature for sizing: see paraf 1, "
         "where the gate has no earlier signature to re-check); the validation gate after each signature is what "
-        "grows with the position in the route. What would fix it: the gate's difference analysis (see End to end), "
-        "owned by `signatures/signing.py`."
+        "grows with the position in the route (every earlier signature's integrity is checked again). What would fix "
+        "it: remembering, within a process, the integrity verdict of a signature whose signed bytes and CMS are "
+        "unchanged, in `signatures/signing.py`."
     ]
 
 
@@ -90,10 +91,9 @@ def _verify(figures: list[Figure], raw: dict[str, Any]) -> list[str]:
     return [
         f"- **Bulk verify.** {f.naskah.median:.1f} letters/s on 2 processes is about {per_letter:.0f} ms of CPU per "
         f"4-signature letter; pyHanko alone does {f.peer.median:.1f} letters/s on the same processes, so most of the "
-        "time is pyHanko's validation of each signature, above all its difference analysis (each signature's check "
-        "re-reads every later revision and walks the tagged PDF's object graph). Parallel processes already give "
-        "the second core; what would fix the rest: sharing one difference analysis between the signatures of a "
-        "file in `signatures/validation.py` (the later revisions are the same for all of them), or skipping it for "
+        "time is pyHanko's validation of each signature (its CMS and certificate path; the difference analysis is "
+        "skipped where every later revision is a plain signing revision, see `signatures/revisions.py`). Parallel "
+        "processes already give the second core; what would fix the rest: skipping the cryptographic re-check for "
         "letters whose sha256 the fixity pass has just confirmed unchanged since they were filed and validated."
     ]
 

@@ -85,8 +85,9 @@ def run(home: Path, scratch: Path, *, repeats: int, say=print) -> tuple[list[Fig
         "Signing", "time per RSA-2048 signature (mean over 3 paraf + TTE)", "ms", per_sig, per_sig_direct,
         "pyhanko signers.sign_pdf, same PDFs and keys, same process", ratio, f"{ratio:.2f}x the direct call's time",
         "<= 30 ms and below the direct call", per_sig.median <= 30 and ratio < 1,
-        "Naskah's time includes its validation gate (every earlier signature re-checked, with pyHanko's "
-        "difference analysis) and, for the TTE, filling nomor and tanggal and drawing the stamp with QR code.")]
+        "Naskah's time includes its validation gate (every signature's integrity re-checked, each later revision "
+        "checked against what signing may change, signatures/revisions.py) and, for the TTE, filling nomor and "
+        "tanggal and drawing the stamp with QR code.")]
     for i, label in enumerate(labels):
         n = Summary.of([t[i] for t in naskah_t]).scaled(1000)
         d = Summary.of([t[i] for t in direct_t]).scaled(1000)
