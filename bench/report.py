@@ -72,3 +72,31 @@ def write(out_md: Path, out_json: Path, figures: list[Figure], meta: dict[str, A
     out_md.write_text(markdown(figures, meta, analysis), encoding="utf-8")
     out_json.write_text(json.dumps({"meta": meta, "figures": [f.to_dict() for f in figures], "raw": raw},
                                    indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+
+def figures_of(data: dict[str, Any]) -> list[Figure]:
+    """The figures of a results.json, as the run made them."""
+    from .stats import Summary
+
+    return [Figure(**{**f, "naskah": Summary(**f["naskah"]), "peer": Summary(**f["peer"])}) for f in data["figures"]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.report [results.json [RESULTS.md]]``: write the Markdown again from the
+    JSON of a run (after a change to the texts), without measuring anything again."""
+    import sys
+
+    from . import analysis
+
+    args = sys.argv[1:] if argv is None else argv
+    src = Path(args[0]) if args else Path(__file__).with_name("results.json")
+    dst = Path(args[1]) if len(args) > 1 else src.with_name("RESULTS.md" if src.name == "results.json" else "RESULTS-quick.md")
+    data = json.loads(src.read_text(encoding="utf-8"))
+    figures = figures_of(data)
+    dst.write_text(markdown(figures, data["meta"], analysis.explain(figures, data["raw"])), encoding="utf-8")
+    print(f"written {dst} from {src}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
