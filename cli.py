@@ -594,6 +594,15 @@ def sop_show(name: str, office: Optional[str] = OfficeOpt,
         typer.echo(f"{step.id:>3}  {sop.actors[step.actor].name:<26} {step.action:<8} {step.output[:40]:<40} {limit:<12} {where}{ret}")
     for limit in sop.limits:
         typer.echo(f"limit: {limit.name}: {limit.limit}")
+    def milestone(value: str) -> str:
+        return value if value in ("diterima", "selesai") else f"step {value}"
+
+    for office_limit in off.limits:  # the office's own overall limits (e.g. SP4N-LAPOR!), over this SOP's steps
+        until = (f"until {milestone(office_limit.until)}" if office_limit.until is not None
+                 else "open-ended (a window: nothing is due from the office)")
+        channels = ", ".join(office_limit.channels) or "every channel"
+        typer.echo(f"office limit: {office_limit.name}: {office_limit.limit}, from {milestone(office_limit.from_)} "
+                   f"{until}; channels: {channels}")
     for obligation in sop.obligations:
         typer.echo(f"obligation: {obligation}")
     folder = out or home() / "diagrams"

@@ -140,3 +140,15 @@ def test_verify_without_the_office_ca_says_where_to_put_it(tmp_path, home, demo)
     naskah(home, "archive", "get", demo, "--out", str(out))
     result = naskah(tmp_path / "other-home", "verify", str(out), "--office", "pangkalpinang")
     assert result.returncode == 6 and "ca.pem" in result.stderr and "keys demo" in result.stderr
+
+
+def test_sop_show_lists_the_office_limits_beside_the_sop(home):
+    shown = naskah(home, "sop", "show", "pangkalpinang", "--office", "pangkalpinang")
+    assert shown.returncode == 0, shown.stderr
+    lines = [line for line in shown.stdout.splitlines() if line.startswith("office limit:")]
+    assert len(lines) == 3  # the three SP4N-LAPOR! rules of the shipped profile
+    assert "3 hari kerja, from diterima until step 4; channels: lapor" in lines[0]
+    assert "from step 4 until selesai" in lines[1]
+    assert "from selesai open-ended" in lines[2]
+    other = naskah(home, "sop", "show", "dharmasraya", "--office", "dharmasraya")
+    assert other.returncode == 0 and "office limit:" not in other.stdout  # a profile without limits
