@@ -594,6 +594,7 @@ def sop_show(name: str, office: Optional[str] = OfficeOpt,
         typer.echo(f"{step.id:>3}  {sop.actors[step.actor].name:<26} {step.action:<8} {step.output[:40]:<40} {limit:<12} {where}{ret}")
     for limit in sop.limits:
         typer.echo(f"limit: {limit.name}: {limit.limit}")
+
     def milestone(value: str) -> str:
         return value if value in ("diterima", "selesai") else f"step {value}"
 

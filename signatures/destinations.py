@@ -2,13 +2,15 @@
 
 LibreOffice exports a template's Word bookmarks as named destinations; Naskah places its fields
 there. Reading them with the reader that signs the letter anyway keeps a second PDF library
-(pypdf, which also pulls in Pillow) out of the signing path.
+(pypdf) out of the conversion and signing path.
 
-* :func:`page_boxes` walks the page tree in order, with the inherited ``/MediaBox`` and
+:func:`layout` gives both:
+
+* the page boxes: the page tree walked in order, with the inherited ``/MediaBox`` and
   ``/CropBox`` (ISO 32000-1, 7.7.3.4), guarded against cycles and absurd depths.
-* :func:`named_destinations` reads both places a PDF may keep them: the name tree under
-  ``/Names /Dests`` (PDF 1.2 and later) and the older ``/Dests`` dictionary of the catalog.
-  A destination is an array ``[page /XYZ left top zoom]`` (and the other fit types), or a
+* the named destinations (:func:`named_destinations`), from both places a PDF may keep them:
+  the name tree under ``/Names /Dests`` (PDF 1.2 and later) and the older ``/Dests``
+  dictionary of the catalog. A destination is an array ``[page /XYZ left top zoom]`` (and the other fit types), or a
   dictionary holding one under ``/D``.
 
 Anything unreadable raises :class:`LayoutError`; the caller turns it into its own error.
@@ -103,11 +105,6 @@ def _pages(r: PdfFileReader) -> list[tuple[tuple[int, int] | None, PageBox]]:
                 raise LayoutError("a page has no /MediaBox, on itself or inherited")
             out.append((ref, _box(crop if crop is not None else media)))
     return out
-
-
-def page_boxes(r: PdfFileReader) -> list[PageBox]:
-    """Every page's crop box (or media box), in document order."""
-    return [box for _ref, box in _pages(r)]
 
 
 def _number(value: object) -> float | None:
