@@ -7,7 +7,9 @@ interpreter, LibreOffice runs beside it). The two workers share one ``NASKAH_HOM
 the services do on the way from draft to archive: ``render_docx`` (docxtpl) ->
 ``Converter.convert`` -> ``signing.prepare`` -> ``sign_paraf`` x3 -> inside ``Archive.issue``
 (the nomor is taken in the filing transaction) ``sign_tte`` + ``Issuing.file`` (blob fsynced, row,
-search index, audit event). The clock starts when both workers are ready (imports done, keys
+search index, audit event), then ``housekeeping.after_letter()`` as ``Naskah(long_lived=True)``
+does after each filed letter (the letter's garbage collected, free heap pages returned; its time
+is the ``housekeeping`` stage). The clock starts when both workers are ready (imports done, keys
 loaded, LibreOffice started and warmed by one conversion and one signature); the start-up is
 recorded apart.
 
