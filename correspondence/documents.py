@@ -18,6 +18,7 @@ Three layers of defence, because docxtpl post-processes the rendered XML as a st
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections import OrderedDict
@@ -35,6 +36,7 @@ from markupsafe import Markup
 
 from . import dates
 from .errors import TemplateError
+from .template_trim import trim_template
 
 __all__ = ["TEMPLATE_FILES", "render_docx", "make_environment", "Paragraf", "clean_text"]
 
@@ -247,6 +249,39 @@ _ENVIRONMENT = make_environment()  # shared by every render: its compiled templa
 
 # ---- rendering -------------------------------------------------------------------------------
 
+class _TrimmedTemplates:
+    """Each template trimmed once (:mod:`.template_trim`): kept by the digest of the file's bytes
+    (a small LRU), so an edited template is trimmed again on its next render."""
+
+    KEPT = 32
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def source(self, template: Path) -> bytes:
+        """The bytes to render from; OSError when the file cannot be read."""
+        data = template.read_bytes()
+        key = hashlib.blake2b(data, digest_size=20).digest()
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+                return kept
+        try:
+            trimmed = trim_template(data)
+        except Exception:  # not a DOCX python-docx can read: rendering says so, with the file's name
+            return data
+        with self._lock:
+            self._kept[key] = trimmed
+            while len(self._kept) > self.KEPT:
+                self._kept.popitem(last=False)
+        return trimmed
+
+
+_TRIMMED = _TrimmedTemplates()
+
+
 class _OfficeView:
     """``office`` as the template sees it: the caller's object with ``logo`` as an image."""
 
@@ -321,7 +356,7 @@ def render_docx(
     if not template.is_file():
         raise TemplateError(f"template tidak ditemukan: {template}")
     try:
-        tpl = DocxTemplate(template)
+        tpl = DocxTemplate(BytesIO(_TRIMMED.source(template)))
         tpl.init_docx()
     except Exception as exc:  # python-docx raises assorted errors on a non-DOCX file
         raise TemplateError(f"{template.name}: bukan berkas DOCX yang dapat dibaca ({exc})") from None

@@ -688,3 +688,39 @@ def test_compiled_templates_are_reused_but_never_their_output_or_their_errors(tm
     for _ in range(2):  # a source that does not compile fails every time
         with pytest.raises(TemplateError, match="rusak.docx"):
             render_docx(broken, sample_context())
+
+
+# ---- trimmed templates render the same letters -------------------------------------------
+
+class _Untrimmed:
+    @staticmethod
+    def source(template: Path) -> bytes:
+        return template.read_bytes()
+
+
+def _page_images(pdf: bytes, work: Path, name: str) -> list[bytes]:
+    path = work / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "60", "-gray", str(path), str(work / name)], check=True,
+                   capture_output=True, timeout=120)
+    return [p.read_bytes() for p in sorted(work.glob(f"{name}-*.pgm"))]
+
+
+def test_trimmed_templates_give_the_same_pages_pixel_for_pixel(tmp_path, monkeypatch):
+    """What trimming removes (unused styles, latent styles, stylesWithEffects, thumbnail) must
+    not move a single pixel of any shipped letter, as LibreOffice lays it out."""
+    from correspondence import documents
+    from correspondence.converter import Converter
+
+    context = sample_context()
+    trimmed = {key: render(key, context) for key in TEMPLATE_FILES}
+    monkeypatch.setattr(documents, "_TRIMMED", _Untrimmed())
+    whole = {key: render(key, context) for key in TEMPLATE_FILES}
+    with Converter(tmp_path / "lo") as converter:
+        for key in sorted(TEMPLATE_FILES):
+            with ZipFile(BytesIO(trimmed[key])) as a, ZipFile(BytesIO(whole[key])) as b:
+                assert len(a.read("word/styles.xml")) * 5 < len(b.read("word/styles.xml")), key
+            assert paragraphs(trimmed[key]) == paragraphs(whole[key]), key
+            pages = _page_images(converter.convert(trimmed[key]), tmp_path, f"{key}-trimmed")
+            expected = _page_images(converter.convert(whole[key]), tmp_path, f"{key}-whole")
+            assert pages and pages == expected, key
