@@ -20,8 +20,11 @@ B-B, the default, does no network and no extra work.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -684,6 +687,46 @@ def sign_tte(
 # --- validation gate --------------------------------------------------------------------
 
 
+class _IntactSignatures:
+    """Signatures this process has found cryptographically intact, by the digest of their CMS
+    and the digest of the bytes they cover (a small LRU).
+
+    Whether a signature is intact depends on nothing else: the CMS carries the signed attributes,
+    the signature value and the certificate, the document digest is computed afresh from the
+    file each time. The gate after paraf 3 so checks paraf 1 and 2 by hashing only, as the gates
+    after them did the public-key work (about a third of a gate: the CMS's certificate lookup and
+    name comparison are slow in pure Python). Only good verdicts are kept.
+    """
+
+    KEPT = 1024
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[bytes, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(cms: bytes, digest: bytes) -> bytes:
+        return hashlib.sha256(hashlib.sha256(cms).digest() + digest).digest()
+
+    def known(self, cms: bytes, digest: bytes) -> bool:
+        key = self._key(cms, digest)
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return True
+        return False
+
+    def remember(self, cms: bytes, digest: bytes) -> None:
+        key = self._key(cms, digest)
+        with self._lock:
+            self._kept[key] = None
+            while len(self._kept) > self.KEPT:
+                self._kept.popitem(last=False)
+
+
+_INTACT = _IntactSignatures()
+
+
 def validation_gate(
     pdf: bytes,
     new_field: str,
@@ -712,13 +755,15 @@ def validation_gate(
         raise SigningFailed("the signed PDF has no signatures")
     for s in sigs:
         try:
-            intact, valid = validate_sig_integrity(
-                s.signer_info, s.signer_cert, "data", s.compute_digest()
-            )
+            digest = s.compute_digest()
+            if _INTACT.known(s.pkcs7_content, digest):
+                continue
+            intact, valid = validate_sig_integrity(s.signer_info, s.signer_cert, "data", digest)
         except Exception as e:
             raise SigningFailed(f"signature {s.field_name} cannot be checked: {message_of(e)}") from e
         if not (intact and valid):
             raise SigningFailed(f"signature {s.field_name} is not intact after signing")
+        _INTACT.remember(s.pkcs7_content, digest)
     if len(sigs) > 1:
         _gate_new_revisions(r, sigs)
     newest = sigs[-1]

@@ -426,6 +426,24 @@ def test_validation_gate_rejects_wrong_certificate(flow, keys):
         validation_gate(flow["tte"], "Paraf_2_sekdin", keys["sekdin"].certificate)
 
 
+def test_validation_gate_rechecks_a_signature_whose_cms_changed(flow, keys):
+    """The gate remembers signatures it found intact, by CMS and covered bytes: paraf 1 was
+    checked by three gates already. A forged signature value in paraf 1's CMS leaves the bytes
+    paraf 1 covers as they were, and must still be caught, by paraf 1's own check."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    pdf = flow["tte"]
+    validation_gate(pdf, "TTE_kadis", keys["kadis"].certificate)  # remembered as intact
+    first = PdfFileReader(io.BytesIO(pdf)).embedded_regular_signatures[0]
+    assert first.field_name == "Paraf_1_kasubag"
+    value = first.signer_info["signature"].native.hex().encode()
+    at = pdf.lower().index(value)  # the /Contents hex string, whatever its case
+    forged = bytearray(pdf)
+    forged[at + 10] = ord("0") if forged[at + 10] != ord("0") else ord("1")
+    with pytest.raises(SigningFailed, match="Paraf_1_kasubag"):
+        validation_gate(bytes(forged), "TTE_kadis", keys["kadis"].certificate)
+
+
 # --- verification failures -----------------------------------------------------------------
 
 
