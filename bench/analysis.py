@@ -55,16 +55,20 @@ def _endtoend(figures: list[Figure], e2e: dict[str, Any]) -> list[str]:
         "  The naive path per letter (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in naive.items()) + ".",
     ]
     per_letter = _fig(figures, "End", "")
+    batch = _fig(figures, "Conversion", "DOCX")
     if per_letter is not None:
         naive_s = per_letter.peer.median
         needed = 25 / naive_s
         own = sum(v for k, v in stages.items() if k != "convert")
+        # LibreOffice converts on one thread: the warm batch's time per file is its CPU per letter
+        lo = batch.peer.median if batch is not None else stages["convert"]
+        lo_source = "the warm batch's time per file, see Conversion" if batch is not None else "its wall time"
         lines.append(
             f"  The naive path costs {naive_s:.2f} s per letter here (2 workers), so 25x would need "
             f"{needed:.1f} letters/s, i.e. {2000 / needed:.0f} ms of work per letter per core of the 2. A Naskah "
-            f"letter takes {stages['convert']:.0f} ms in LibreOffice (about 80 ms of its CPU, see Conversion) and "
+            f"letter takes {stages['convert']:.0f} ms in LibreOffice (about {lo:.0f} ms of its CPU, {lo_source}) and "
             f"{own:.0f} ms of Python (render, prepare, four signatures with their gates, filing), so 2 cores "
-            f"give at most about {2000 / (80 + own):.1f} letters/s, {naive_s * 2000 / (80 + own):.0f}x the naive "
+            f"give at most about {2000 / (lo + own):.1f} letters/s, {naive_s * 2000 / (lo + own):.0f}x the naive "
             "path, before any contention. What would fix it: more cores, or less work per letter on both sides "
             f"(the four signatures with their gates are {signing:.0f} ms of the Python part).")
     return lines
@@ -75,11 +79,10 @@ def _signing(figures: list[Figure]) -> list[str]:
     return [
         "- **Signing.** Per step (Naskah / direct sign_pdf, ms): "
         + ", ".join(f"{f.name.split(' (')[0]} {f.naskah.median:.0f} / {f.peer.median:.0f}" for f in details)
-        + ". The signature itself is cheaper in Naskah (cached key, no dry-run signature for sizing: see paraf 1, "
-        "where the gate has no earlier signature to re-check); the validation gate after each signature is what "
-        "grows with the position in the route (every earlier signature's integrity is checked again). What would fix "
-        "it: remembering, within a process, the integrity verdict of a signature whose signed bytes and CMS are "
-        "unchanged, in `signatures/signing.py`."
+        + ". The signature itself is cheaper in Naskah (cached key, no dry-run signature for sizing); the validation "
+        "gate after each signature reads the whole file back, checks the newest signature's CMS and holds the new "
+        "revision to what signing may change (earlier signatures it has checked before are re-hashed, not "
+        "re-verified). What would fix it: a gate that reuses the parse of the file it has just written."
     ]
 
 
@@ -111,10 +114,14 @@ def _conversion(figures: list[Figure], raw: dict[str, Any]) -> list[str]:
                 ceiling = (f"Naskah's two workers reach {f.ratio:.2f}x the batch, where two plain batch calls side by side "
                            f"reach {two:.2f}x: " + ("more than LibreOffice alone gets from this machine. "
                                                    if f.ratio >= two else "less than LibreOffice alone gets here. "))
+            batch = _fig(figures, "Conversion", "DOCX")
+            lo = f"about {batch.peer.median:.0f} ms, the warm batch's time per file" if batch is not None else "see above"
+            python = conv.get("python_ms_per_file")
+            extra = (f"plus {python:.1f} ms of Python in this process that the batch call does not have (the DOCX "
+                     "check with its bookmark names, and the destination names), and the UNO bridge's round trips"
+                     if python is not None else "plus the DOCX check, the destination names and the UNO bridge")
             out.append(f"- **Conversion: {f.name}** ({f.ratio_text}). {f.notes} {ceiling}A conversion is LibreOffice's "
-                       "own work (about 75-80 ms of its CPU: load, layout, tagged PDF/A export, close) plus about 3 ms "
-                       "of Python that the batch call does not have (1.5 in this process: the DOCX check and the "
-                       "destination names; 1.5 in the UNO bridge). Two LibreOffice processes do not scale as two "
-                       "plain CPU-bound loops do (memory and cache shared on one socket); what would lift the figure "
-                       "is less LibreOffice work per letter or a third core.")
+                       f"own work ({lo}: load, layout, tagged PDF/A export, close) {extra}. Two LibreOffice "
+                       "processes do not scale as two plain CPU-bound loops do (memory and cache shared on one "
+                       "socket); what would lift the figure is less LibreOffice work per letter or a third core.")
     return out
