@@ -18,7 +18,7 @@ Three layers of defence, because docxtpl post-processes the rendered XML as a st
 """
 from __future__ import annotations
 
-import hashlib
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -249,37 +249,20 @@ _ENVIRONMENT = make_environment()  # shared by every render: its compiled templa
 
 # ---- rendering -------------------------------------------------------------------------------
 
-class _TrimmedTemplates:
-    """Each template trimmed once (:mod:`.template_trim`): kept by the digest of the file's bytes
-    (a small LRU), so an edited template is trimmed again on its next render."""
-
-    KEPT = 32
-
-    def __init__(self) -> None:
-        self._kept: OrderedDict[bytes, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def source(self, template: Path) -> bytes:
-        """The bytes to render from; OSError when the file cannot be read."""
-        data = template.read_bytes()
-        key = hashlib.blake2b(data, digest_size=20).digest()
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None:
-                self._kept.move_to_end(key)
-                return kept
-        try:
-            trimmed = trim_template(data)
-        except Exception:  # not a DOCX python-docx can read: rendering says so, with the file's name
-            return data
-        with self._lock:
-            self._kept[key] = trimmed
-            while len(self._kept) > self.KEPT:
-                self._kept.popitem(last=False)
-        return trimmed
+def _template_source(template: Path) -> bytes:
+    """The bytes to render ``template`` from: trimmed (:mod:`.template_trim`) when python-docx can
+    read it; else as they are, and rendering says what is wrong with the file. OSError if unreadable."""
+    data = template.read_bytes()
+    try:
+        return _trimmed(data)
+    except Exception:
+        return data
 
 
-_TRIMMED = _TrimmedTemplates()
+@functools.lru_cache(maxsize=32)
+def _trimmed(template: bytes) -> bytes:
+    """Each template is trimmed once, and again when its file changes (kept by its bytes)."""
+    return trim_template(template)
 
 
 class _OfficeView:
@@ -356,7 +339,7 @@ def render_docx(
     if not template.is_file():
         raise TemplateError(f"template tidak ditemukan: {template}")
     try:
-        tpl = DocxTemplate(BytesIO(_TRIMMED.source(template)))
+        tpl = DocxTemplate(BytesIO(_template_source(template)))
         tpl.init_docx()
     except Exception as exc:  # python-docx raises assorted errors on a non-DOCX file
         raise TemplateError(f"{template.name}: bukan berkas DOCX yang dapat dibaca ({exc})") from None

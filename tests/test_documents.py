@@ -692,12 +692,6 @@ def test_compiled_templates_are_reused_but_never_their_output_or_their_errors(tm
 
 # ---- trimmed templates render the same letters -------------------------------------------
 
-class _Untrimmed:
-    @staticmethod
-    def source(template: Path) -> bytes:
-        return template.read_bytes()
-
-
 def _page_images(pdf: bytes, work: Path, name: str) -> list[bytes]:
     path = work / f"{name}.pdf"
     path.write_bytes(pdf)
@@ -714,7 +708,7 @@ def test_trimmed_templates_give_the_same_pages_pixel_for_pixel(tmp_path, monkeyp
 
     context = sample_context()
     trimmed = {key: render(key, context) for key in TEMPLATE_FILES}
-    monkeypatch.setattr(documents, "_TRIMMED", _Untrimmed())
+    monkeypatch.setattr(documents, "_trimmed", lambda data: data)
     whole = {key: render(key, context) for key in TEMPLATE_FILES}
     with Converter(tmp_path / "lo") as converter:
         for key in sorted(TEMPLATE_FILES):
