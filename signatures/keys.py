@@ -51,6 +51,7 @@ from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers import Signer, SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from .cms_attributes import PreparedAttributes
 from .errors import KeyLoadError, WrongPassphrase
 
 
@@ -69,11 +70,12 @@ class KeySource(Protocol):
     def close(self) -> None: ...
 
 
-class _CachedKeySigner(SimpleSigner):
-    """SimpleSigner that keeps the parsed private key.
+class _CachedKeySigner(PreparedAttributes, SimpleSigner):
+    """SimpleSigner that keeps the parsed private key and its signing-certificate attribute.
 
     pyHanko's SimpleSigner parses (and, for RSA, consistency-checks) the DER private key
-    on every signature; keeping the parsed key object saves that per call.
+    on every signature; keeping the parsed key object saves that per call. The attribute:
+    :mod:`signatures.cms_attributes`.
     """
 
     def __init__(self, *args, pyca_key, **kwargs):

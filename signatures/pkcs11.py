@@ -21,6 +21,7 @@ move an official's key onto a token; a real token gets its key from the CA's enr
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import hmac
@@ -289,6 +290,14 @@ def _check_pair(key_obj, cert: x509.Certificate, where: TokenKey) -> None:
                             f"'{where.certificate_label}' do not belong together")
 
 
+@functools.lru_cache(maxsize=None)
+def _prepared(signer_class: type) -> type:
+    """pyHanko's PKCS11Signer with the signing-certificate attribute built once (:mod:`.cms_attributes`)."""
+    from .cms_attributes import PreparedAttributes
+
+    return type("PreparedPkcs11Signer", (PreparedAttributes, signer_class), {})
+
+
 class Pkcs11KeySource:
     """A key on a PKCS#11 token: log in once, find the key and certificate once, sign many times.
 
@@ -313,8 +322,8 @@ class Pkcs11KeySource:
             self._certificate = x509.Certificate.load(cert_obj[Attribute.VALUE])
             _check_pair(key_obj, self._certificate, where)
             self._chain = tuple(chain) if chain is not None else _token_cas(session)
-            self._signer = PKCS11Signer(session, key_label=where.key_label, signing_cert=self._certificate,
-                                        ca_chain=list(self._chain), other_certs_to_pull=())
+            self._signer = _prepared(PKCS11Signer)(session, key_label=where.key_label, signing_cert=self._certificate,
+                                                   ca_chain=list(self._chain), other_certs_to_pull=())
             self._signer.signing_cert  # loads the key handle now, not in the middle of a signature
         except BaseException:
             self._closed = True

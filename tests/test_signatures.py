@@ -223,6 +223,52 @@ def test_key_source_is_cached(keys):
     assert k.certificate.subject.native["common_name"] == KADIS.name
 
 
+@pytest.mark.parametrize("pades", [True, False])
+def test_prepared_signing_certificate_gives_pyhankos_own_cms(keys, pki, pades):
+    """The signer builds the signing-certificate-v2 attribute once (signatures/cms_attributes.py);
+    its CMS must be byte for byte what pyHanko's own SimpleSigner makes for the same digest, time
+    and key (RSA PKCS#1 v1.5 is deterministic), for every signature, for each certificate."""
+    import asyncio
+    import hashlib
+
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign.signers import SimpleSigner
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from signatures.cms_attributes import PreparedSigningCertificate
+    from signatures.keys import read_pkcs12
+
+    def stock_signer(oid: str) -> SimpleSigner:
+        key, cert, chain = read_pkcs12(pki.pkcs12[oid], PASS)
+        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        asn1 = [x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in (cert, *chain)]
+        return SimpleSigner(signing_cert=asn1[0], signing_key=asn1_keys.PrivateKeyInfo.load(der),
+                            cert_registry=SimpleCertificateStore.from_certs(asn1[1:]))
+
+    when = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+    def cms(signer, n: int) -> bytes:
+        digest = hashlib.sha256(f"letter {n}".encode()).digest()
+        return asyncio.run(signer.async_sign(digest, "sha256", use_pades=pades,
+                                             signed_attr_settings=PdfCMSSignedAttributes(signing_time=when))).dump()
+
+    made = set()
+    for oid in ("kadis", "sekdin", "kadis"):
+        ours = keys[oid].signer()
+        stock = stock_signer(oid)
+        for n in range(2):
+            mine = cms(ours, n)
+            assert mine == cms(stock, n)
+            made.add(mine)
+        assert isinstance(ours._prepared_certificate, PreparedSigningCertificate)
+        assert ours._prepared_certificate.signing_cert.dump() == keys[oid].certificate.dump()
+    assert len(made) == 4  # two certificates, two digests: no value leaked from one to the other
+
+
 # --- prepare --------------------------------------------------------------------------------
 
 
