@@ -117,11 +117,16 @@ def _conversion(figures: list[Figure], raw: dict[str, Any]) -> list[str]:
             batch = _fig(figures, "Conversion", "DOCX")
             lo = f"about {batch.peer.median:.0f} ms, the warm batch's time per file" if batch is not None else "see above"
             python = conv.get("python_ms_per_file")
-            extra = (f"plus {python:.1f} ms of Python in this process that the batch call does not have (the DOCX "
-                     "check with its bookmark names, and the destination names), and the UNO bridge's round trips"
-                     if python is not None else "plus the DOCX check, the destination names and the UNO bridge")
+            if "two workers" in f.name:
+                extra = ("each office streams its files as the one-worker figure does; the Python part of each file "
+                         "(DOCX check, destination names) runs in this process while its office converts the next")
+            else:
+                extra = (f"plus, between files, the UNO bridge's round trips and the worker's own time: with "
+                         f"Converter.map the Python part in this process ({python:.1f} ms per file: the DOCX check with "
+                         "its bookmark names, the destination names) runs while LibreOffice converts the next file"
+                         if python is not None else "plus the UNO bridge's round trips between files")
             out.append(f"- **Conversion: {f.name}** ({f.ratio_text}). {f.notes} {ceiling}A conversion is LibreOffice's "
-                       f"own work ({lo}: load, layout, tagged PDF/A export, close) {extra}. Two LibreOffice "
+                       f"own work ({lo}: load, layout, tagged PDF/A export, close); {extra}. Two LibreOffice "
                        "processes do not scale as two plain CPU-bound loops do (memory and cache shared on one "
                        "socket); what would lift the figure is less LibreOffice work per letter or a third core.")
     return out

@@ -39,10 +39,12 @@ destination as the design promises (the mangled one stays, internal links keep w
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import glob
 import hashlib
 import io
+import itertools
 import json
 import os
 import queue
@@ -350,6 +352,52 @@ class _Broken(Exception):
     """The office or the worker died or did not answer in time."""
 
 
+class _StartFailure(ConversionError):
+    """The office would not start, even with a fresh profile."""
+
+
+class _Job:
+    """A document handed to the worker: its files in the slot's ``jobs/`` and where it belongs."""
+
+    __slots__ = ("index", "bookmarks", "src", "dst", "sent")
+
+    def __init__(self, index: int, bookmarks: list[str], src: Path, dst: Path) -> None:
+        self.index, self.bookmarks, self.src, self.dst = index, bookmarks, src, dst
+        self.sent = False  # the worker has the request
+
+    def drop(self) -> None:
+        for p in (self.src, self.dst):
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def _read_pdf(path: Path) -> bytes:
+    try:
+        pdf = path.read_bytes()
+    except OSError as exc:
+        raise ConversionError(f"LibreOffice reported success but wrote no PDF ({exc})") from None
+    if not pdf.startswith(b"%PDF-"):
+        raise ConversionError("LibreOffice wrote something that is not a PDF")
+    return pdf
+
+
+def _outcomes(done: "dict[int, bytes | ConversionError]", count: int) -> "list[bytes | ConversionError]":
+    """Documents 0..count-1: each one's PDF or error (one no converter took is an error too)."""
+    missing = ConversionError("not converted: no converter could take it")
+    return [done.get(index, missing) for index in range(count)]
+
+
+def _all_or_first_failure(outcomes: "list[bytes | ConversionError]") -> list[bytes]:
+    for index, got in enumerate(outcomes):
+        if isinstance(got, ConversionError):
+            what = f"document {index + 1} of {len(outcomes)}" if len(outcomes) > 1 else "the document"
+            kind = LibreOfficeMissing if isinstance(got, LibreOfficeMissing) else ConversionError
+            raise kind(f"{what}: {got}") from None
+    return outcomes  # type: ignore[return-value]  # all bytes
+
+
 class _Office:
     """The running pair (soffice.bin, worker) plus the slot they live in. No Converter refs,
     so that a weakref finalizer can kill it."""
@@ -397,6 +445,7 @@ class _Office:
                 self.slot_fd = None
 
 
+# --------------------------------------------------------------------------------------------
 # --------------------------------------------------------------------------------------------
 # the converter
 
@@ -490,34 +539,155 @@ class Converter:
         bookmarks = _docx_bookmarks(data)
         return _add_destination_aliases(self._convert_checked(data), bookmarks)
 
+    def convert_all(self, documents: Iterable[bytes]) -> "list[bytes | ConversionError]":
+        """Convert several documents through this one office: each one's PDF, or its error, in order.
+
+        Quicker than :meth:`convert` for each: the next document already waits in the worker while
+        this process finishes the PDF before it (its destination names) and checks the one after,
+        so LibreOffice does not wait for Naskah between documents. Faults are handled as in
+        :meth:`convert` (restart, one retry); a document that fails does not stop the others.
+        """
+        docs = [bytes(d) for d in documents]
+        jobs = iter(enumerate(docs))
+        done: dict[int, bytes | ConversionError] = {}
+        self._stream(lambda: next(jobs, None), done.__setitem__)
+        return _outcomes(done, len(docs))
+
+    def map(self, documents: Iterable[bytes]) -> list[bytes]:
+        """:meth:`convert_all`, then the first failure, if any, raised with the document's number."""
+        return _all_or_first_failure(self.convert_all(documents))
+
     def _convert_checked(self, data: bytes) -> bytes:
         """LibreOffice's PDF of a DOCX already checked by :func:`_docx_bookmarks`."""
         with self._lock:
             if self._closed:
                 raise ConversionError("the converter has been closed")
-            self._ensure_slot()
-            assert self._office.slot is not None
-            jobs = self._office.slot / "jobs"
-            jobs.mkdir(mode=0o700, exist_ok=True)
-            job = uuid.uuid4().hex
-            src, dst = jobs / f"{job}.docx", jobs / f"{job}.pdf"
+            job = self._new_job(-1, data, [])
             try:
-                fd = os.open(src, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                pdf = self._convert_file(src, dst)
+                return self._convert_file(job.src, job.dst)
             finally:
-                for p in (src, dst):
+                job.drop()
+
+    def _new_job(self, index: int, data: bytes, bookmarks: list[str]) -> "_Job":
+        """Write the DOCX where the worker reads it (under the lock)."""
+        self._ensure_slot()
+        assert self._office.slot is not None
+        jobs = self._office.slot / "jobs"
+        jobs.mkdir(mode=0o700, exist_ok=True)
+        name = uuid.uuid4().hex
+        job = _Job(index, bookmarks, jobs / f"{name}.docx", jobs / f"{name}.pdf")
+        try:
+            fd = os.open(job.src, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+        except OSError as exc:
+            job.drop()
+            raise ConversionError(f"cannot write the document for LibreOffice ({exc})") from None
+        return job
+
+    # -- several documents, the next one always waiting in the worker ----------------------
+    #: documents with the worker at once: one converting, one waiting behind it
+    AHEAD = 2
+
+    def _stream(self, take: Callable[[], "tuple[int, bytes] | None"],
+                give: Callable[[int, "bytes | ConversionError"], None]) -> None:
+        """Convert what ``take()`` hands out (``(index, docx)``, None when there is no more) and
+        ``give(index, pdf or error)`` for each, keeping up to :attr:`AHEAD` with the worker.
+
+        Holds the converter for the whole stream. A document LibreOffice refuses is given its error
+        and the stream goes on; if the office dies or hangs, it is restarted and the documents it
+        had are converted again (each once more at most, as in :meth:`convert`). If the office
+        cannot be started at all, the documents in hand get that error and the stream stops (in a
+        pool, the other converters take the rest).
+        """
+        queued: "collections.deque[_Job]" = collections.deque()
+        with self._lock:
+            try:
+                while True:
+                    if self._closed:
+                        error = ConversionError("the converter has been closed")
+                        for job in queued:
+                            give(job.index, error)
+                        return
+                    while len(queued) < self.AHEAD:
+                        job = self._take_job(take, give)
+                        if job is None:
+                            break
+                        queued.append(job)
+                        if all(earlier.sent for earlier in itertools.islice(queued, len(queued) - 1)):
+                            self._send(job, first=len(queued) == 1)  # replies come in the order sent
+                    if not queued:
+                        return
+                    job = queued.popleft()
                     try:
-                        p.unlink()
-                    except FileNotFoundError:
-                        pass
-        return pdf
+                        pdf = self._finish(job, queued)
+                        give(job.index, _add_destination_aliases(pdf, job.bookmarks))
+                    except (_StartFailure, LibreOfficeMissing) as exc:
+                        for lost in (job, *queued):
+                            give(lost.index, exc)
+                        return
+                    except ConversionError as exc:
+                        give(job.index, exc)
+                    finally:
+                        job.drop()
+            finally:
+                for job in queued:
+                    job.drop()
+
+    def _take_job(self, take: Callable[[], "tuple[int, bytes] | None"],
+                  give: Callable[[int, "bytes | ConversionError"], None]) -> "_Job | None":
+        """The next document that is a DOCX, written for the worker (bad ones are given their error)."""
+        while True:
+            got = take()
+            if got is None:
+                return None
+            index, data = got
+            try:
+                return self._new_job(index, data, _docx_bookmarks(data))
+            except ConversionError as exc:
+                give(index, exc)
+
+    def _send(self, job: "_Job", *, first: bool) -> None:
+        """Hand ``job`` to the worker (every document before it in hand is with the worker). The
+        office is started only for the first document in hand: if it is gone with a document
+        still in it, that document's reply says so."""
+        if not self._alive():
+            if not first:
+                return
+            self._start()
+        try:
+            self._write_request({"in": str(job.src), "out": str(job.dst)})
+        except _Broken:
+            return
+        job.sent = True
+
+    def _finish(self, job: "_Job", queued: "collections.deque[_Job]") -> bytes:
+        """LibreOffice's PDF of ``job``, the oldest document with the worker."""
+        if not job.sent:
+            return self._convert_file(job.src, job.dst)
+        try:
+            reply = self._read_reply(time.monotonic() + self.timeout, "reply")
+        except _Broken as exc:
+            failure = str(exc)
+        else:
+            if reply.get("ok"):
+                return _read_pdf(job.dst)
+            failure = str(reply.get("error") or "unknown error")
+            if not reply.get("fatal") and self._alive():
+                raise ConversionError(failure)
+        # the office died or hung: the documents waiting behind this one went with it
+        self._office.kill()
+        for other in queued:
+            other.sent = False
+        if self._closed:
+            raise ConversionError("the converter was closed during the conversion")
+        return self._convert_file(job.src, job.dst, attempts=1, failure=failure)
 
     # -- conversion with one retry ---------------------------------------------------------
-    def _convert_file(self, src: Path, dst: Path) -> bytes:
-        failure: str | None = None
-        for _attempt in (1, 2):
+    def _convert_file(self, src: Path, dst: Path, *, attempts: int = 2, failure: str | None = None) -> bytes:
+        """Convert ``src``; if the office dies or hangs, restart it and try again, ``attempts``
+        tries in all (``failure``: why an earlier try, outside this call, failed)."""
+        for _attempt in range(attempts):
             if not self._alive():
                 self._start()
             try:
@@ -526,13 +696,7 @@ class Converter:
                 failure = str(exc)
             else:
                 if reply.get("ok"):
-                    try:
-                        pdf = dst.read_bytes()
-                    except OSError as exc:
-                        raise ConversionError(f"LibreOffice reported success but wrote no PDF ({exc})") from None
-                    if not pdf.startswith(b"%PDF-"):
-                        raise ConversionError("LibreOffice wrote something that is not a PDF")
-                    return pdf
+                    return _read_pdf(dst)
                 error = str(reply.get("error") or "unknown error")
                 if not reply.get("fatal") and self._alive():
                     raise ConversionError(error)
@@ -540,7 +704,7 @@ class Converter:
             self._office.kill()
             if self._closed:
                 raise ConversionError("the converter was closed during the conversion")
-            # attempt 1 failed because the office died or hung: restart (next loop) and retry
+            # this attempt failed because the office died or hung: restart (next loop) and retry
         raise ConversionError(
             f"LibreOffice failed twice on this document, restarting in between (last: {failure}); "
             f"see {self._office.slot}/soffice.log"
@@ -555,6 +719,10 @@ class Converter:
 
     # -- requests --------------------------------------------------------------------------
     def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        self._write_request(message)
+        return self._read_reply(time.monotonic() + timeout, "reply")
+
+    def _write_request(self, message: dict[str, Any]) -> None:
         worker = self._office.worker
         if worker is None or worker.stdin is None:
             raise _Broken("the UNO worker is not running")
@@ -563,7 +731,6 @@ class Converter:
             worker.stdin.flush()
         except (BrokenPipeError, OSError, ValueError) as exc:
             raise _Broken(f"the UNO worker is gone ({exc})") from None
-        return self._read_reply(time.monotonic() + timeout, "reply")
 
     def _read_reply(
         self, deadline: float, what: str, *, on_tick: Callable[[], None] | None = None
@@ -657,7 +824,7 @@ class Converter:
                 self._start_once()
             except _Broken as second:
                 self._office.kill()
-                raise ConversionError(
+                raise _StartFailure(
                     f"LibreOffice did not start ({first}; again with a fresh profile: {second}); "
                     f"see {self._office.slot}/soffice.log"
                 ) from None
@@ -735,8 +902,8 @@ class ConverterPool:
     """``size`` warm converters behind one :meth:`convert`; thread-safe; a context manager.
 
     Each call takes a free converter (waiting for one if all are busy), so up to ``size``
-    documents are converted at the same time, each in its own LibreOffice. :meth:`map` converts
-    several documents over all of them and returns the PDFs in order. Offices start lazily, on
+    documents are converted at the same time, each in its own LibreOffice. :meth:`convert_all` and
+    :meth:`map` convert several documents over all of them, in order. Offices start lazily, on
     the first document each converter gets. Keyword arguments go to every :class:`Converter`.
     """
 
@@ -776,15 +943,43 @@ class ConverterPool:
             self._free.put(converter)
         return _add_destination_aliases(pdf, bookmarks)
 
-    def map(self, documents: Iterable[bytes]) -> list[bytes]:
-        """Convert every document, up to ``size`` at a time; the PDFs in the documents' order.
+    def convert_all(self, documents: Iterable[bytes]) -> "list[bytes | ConversionError]":
+        """Convert every document over the free converters: each one's PDF, or its error, in order.
 
-        If a conversion fails, its error is raised once the conversions under way have ended.
+        Each converter streams as :meth:`Converter.convert_all` does, taking the next document when
+        it is ready for one, so a slow document holds up only its own office.
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="naskah-convert") as pool:
-            return list(pool.map(self.convert, documents))
+        docs = [bytes(d) for d in documents]
+        if not docs:
+            return []
+        taking = threading.Lock()
+        jobs = iter(enumerate(docs))
+
+        def take() -> "tuple[int, bytes] | None":
+            with taking:
+                return next(jobs, None)
+
+        done: dict[int, bytes | ConversionError] = {}
+        mine = [self._free.get()]  # at least one; the others if free now (a concurrent convert keeps its own)
+        while len(mine) < min(self.size, len(docs)):
+            try:
+                mine.append(self._free.get_nowait())
+            except queue.Empty:
+                break
+        try:
+            with ThreadPoolExecutor(max_workers=len(mine), thread_name_prefix="naskah-convert") as pool:
+                for running in [pool.submit(c._stream, take, done.__setitem__) for c in mine]:
+                    running.result()
+        finally:
+            for converter in mine:
+                self._free.put(converter)
+        return _outcomes(done, len(docs))
+
+    def map(self, documents: Iterable[bytes]) -> list[bytes]:
+        """:meth:`convert_all`, then the first failure, if any, raised with the document's number."""
+        return _all_or_first_failure(self.convert_all(documents))
 
     def close(self) -> None:
         for converter in self.converters:

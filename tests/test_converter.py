@@ -413,6 +413,116 @@ def test_pool_converts_side_by_side_in_order(workdir):
     assert not any(alive(p) for p in pids)  # close() ended both
 
 
+def _texts(pdfs: list[bytes]) -> list[str]:
+    return [" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs]
+
+
+def _refused_by_libreoffice() -> bytes:
+    """A ZIP that passes Naskah's DOCX check but that LibreOffice will not open."""
+    src = zipfile.ZipFile(io.BytesIO(LETTER))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in src.namelist():
+            if name != "[Content_Types].xml":
+                z.writestr(name, src.read(name))
+    return buf.getvalue()
+
+
+def test_map_streams_documents_through_one_office_in_order(conv):
+    conv.convert(LETTER)
+    pid, restarts = conv.soffice_pid, conv.restarts
+    docs = [make_letter(marker=f"MAP{i}") for i in range(5)]
+    pdfs = conv.map(docs)
+    assert conv.soffice_pid == pid and conv.restarts == restarts
+    assert [f"MAP{i}" in t for i, t in enumerate(_texts(pdfs))] == [True] * 5
+    for pdf in pdfs:
+        assert pdfa_id(pdf) == ("2", "B")
+        assert "/naskah_nomor" in PdfReader(io.BytesIO(pdf)).named_destinations  # the destination names too
+    assert conv.map([]) == []
+    assert not list((conv.slot / "jobs").iterdir())
+
+
+def test_convert_all_gives_each_document_its_pdf_or_its_error(conv):
+    restarts = conv.restarts
+    docs = [make_letter(marker="FIRST"), b"not a word document", _refused_by_libreoffice(), make_letter(marker="LAST")]
+    out = conv.convert_all(docs)
+    assert isinstance(out[1], ConversionError) and "not a DOCX" in str(out[1])
+    assert isinstance(out[2], ConversionError) and "could not open" in str(out[2])
+    assert ["FIRST" in t for t in _texts([out[0]])] == [True] and "LAST" in _texts([out[3]])[0]
+    assert conv.restarts == restarts  # a refused document is not a dead office
+    with pytest.raises(ConversionError, match=r"^document 2 of 4: the document is not a DOCX"):
+        conv.map(docs)
+    assert not list((conv.slot / "jobs").iterdir())
+
+
+def _map_in_thread(conv: Converter, docs: list[bytes]) -> tuple[threading.Thread, dict]:
+    result: dict = {}
+
+    def run() -> None:
+        try:
+            result["pdfs"] = conv.map(docs)
+        except BaseException as exc:  # reported by the test
+            result["error"] = exc
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, result
+
+
+def test_map_completes_when_soffice_is_killed_mid_stream(conv):
+    conv.convert(LETTER)
+    old, restarts = conv.soffice_pid, conv.restarts
+    docs = [BIG, make_letter(marker="SECOND"), BIG, make_letter(marker="FOURTH")]
+    t, result = _map_in_thread(conv, docs)
+    wait_for_job(conv)
+    time.sleep(0.2)
+    assert t.is_alive()
+    os.kill(old, signal.SIGKILL)  # the first document converting, the second waiting behind it
+    t.join(180)
+    assert "error" not in result, result.get("error")
+    pdfs = result["pdfs"]
+    assert all(pdfa_id(pdf) == ("2", "B") for pdf in pdfs)
+    texts = _texts(pdfs)
+    assert "SECOND" in texts[1] and "FOURTH" in texts[3]
+    assert conv.restarts >= restarts + 1 and not alive(old)
+    assert not list((conv.slot / "jobs").iterdir())
+
+
+def test_map_completes_when_soffice_hangs_mid_stream(workdir):
+    with Converter(workdir, timeout=10) as c:
+        c.convert(LETTER)
+        old = c.soffice_pid
+        t, result = _map_in_thread(c, [BIG, make_letter(marker="SECOND"), make_letter(marker="THIRD")])
+        wait_for_job(c)
+        time.sleep(0.1)
+        started = time.monotonic()
+        os.kill(old, signal.SIGSTOP)
+        try:
+            t.join(120)
+        finally:
+            if alive(old):
+                os.kill(old, signal.SIGCONT)
+        assert "error" not in result, result.get("error")
+        texts = _texts(result["pdfs"])
+        assert "SECOND" in texts[1] and "THIRD" in texts[2]
+        assert c.restarts >= 1
+        assert 9 <= time.monotonic() - started < 90  # the timeout noticed the hang
+        assert not alive(old)
+
+
+def test_pool_convert_all_spreads_documents_and_keeps_errors_in_place(workdir):
+    docs = [make_letter(marker=f"DOC{i}") for i in range(6)]
+    docs[3] = b"PK\x03\x04 not really"
+    with ConverterPool(workdir, size=2, timeout=30) as pool:
+        out = pool.convert_all(docs)
+        assert all(c.soffice_pid is not None for c in pool.converters)  # both offices took documents
+        with pytest.raises(ConversionError, match=r"^document 4 of 6: "):
+            pool.map(docs)
+    assert isinstance(out[3], ConversionError)
+    good = [i for i in range(6) if i != 3]
+    assert [f"DOC{i}" in t for i, t in zip(good, _texts([out[i] for i in good]))] == [True] * 5
+
+
 def test_timeout_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("NASKAH_CONVERT_TIMEOUT", "7.5")
     assert Converter(tmp_path).timeout == 7.5
