@@ -833,6 +833,40 @@ def report_monthly(month: str = typer.Argument(..., metavar="YYYY-MM", help="The
 
 
 @app.command()
+def convert(files: list[Path] = typer.Argument(..., help="Word (.docx) files to convert."),
+            out: Path = typer.Option(..., "--out", help="Folder for the PDFs (created if missing).")) -> None:
+    """Convert Word files to PDF/A-2b with Naskah's LibreOffice, as it converts letters (one warm office).
+
+    Each FILE.docx becomes OUT/FILE.pdf. A file that cannot be converted is named with the reason
+    and the others are still written; the exit code is then 7."""
+    from correspondence.errors import InvalidInput
+
+    stems = [f.stem for f in files]
+    twice = sorted({s for s in stems if stems.count(s) > 1})
+    if twice:
+        raise InvalidInput(f"two files would both become {twice[0]}.pdf in {out}: convert them in separate runs")
+    documents = []
+    for f in files:
+        try:
+            documents.append(f.read_bytes())
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {f}: {exc.strerror or exc}") from None
+    with service() as naskah:
+        results = naskah.convert_documents(documents)
+    write_files(out, {f"{f.stem}.pdf": r for f, r in zip(files, results) if isinstance(r, bytes)})
+    failed = 0
+    for f, r in zip(files, results):
+        if isinstance(r, bytes):
+            typer.echo(f"{f} -> {out / (f.stem + '.pdf')}")
+        else:
+            failed += 1
+            typer.echo(f"error: {f}: {r}", err=True)
+    if failed:
+        typer.echo(f"{failed} of {len(files)} file(s) not converted", err=True)
+        raise typer.Exit(7)
+
+
+@app.command()
 def publish(out: Path = typer.Option(..., "--out", help="Folder for the HTML page and the PDF (created if missing)."),
             office: Optional[str] = OfficeOpt,
             year: Optional[int] = typer.Option(None, "--year", help="Only complaints answered in this year.")) -> None:

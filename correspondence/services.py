@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from archive import audit, register as number_register, retention as jra
 from archive.blobs import sha256_hex
@@ -34,7 +34,7 @@ from .complaint import Attachment, Complainant, Complaint, check_intake
 from .documents import render_docx
 from .drafting import build_context
 from .engine import CaseState, Engine
-from .errors import ConfigError, CorrespondenceError, InvalidInput, NotAllowed
+from .errors import ConfigError, ConversionError, CorrespondenceError, InvalidInput, NotAllowed
 from .office import Office, Official
 from .sop import Sop, Step
 
@@ -115,6 +115,12 @@ class Naskah:
             else:
                 self._converter = self._converter_factory(self.home / "run")
         return self._converter
+
+    def convert_documents(self, documents: Sequence[bytes]) -> "list[bytes | ConversionError]":
+        """Word (DOCX) documents to PDF/A-2b the way Naskah converts its letters: each one's PDF, or
+        the :class:`ConversionError` that says why not, in order. One warm office converts them
+        one after another, the next waiting in line while the one before is finished."""
+        return self.converter.convert_all(documents)
 
     # -- configuration ---------------------------------------------------
     def office(self, name: str) -> Office:

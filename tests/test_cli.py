@@ -152,3 +152,31 @@ def test_sop_show_lists_the_office_limits_beside_the_sop(home):
     assert "from selesai open-ended" in lines[2]
     other = naskah(home, "sop", "show", "dharmasraya", "--office", "dharmasraya")
     assert other.returncode == 0 and "office limit:" not in other.stdout  # a profile without limits
+
+
+def test_convert_writes_pdfa_for_each_good_file_and_names_the_bad_one(home, tmp_path):
+    import docx
+
+    good = []
+    for n in (1, 2):
+        document = docx.Document()
+        document.add_paragraph(f"Surat undangan peninjauan lapangan nomor UJI{n}")
+        document.save(tmp_path / f"undangan-{n}.docx")
+        good.append(tmp_path / f"undangan-{n}.docx")
+    bad = tmp_path / "rusak.docx"
+    bad.write_bytes(b"this was never a Word file")
+    out = tmp_path / "pdf"
+    result = naskah(home, "convert", str(good[0]), str(bad), str(good[1]), "--out", str(out))
+    assert result.returncode == 7
+    assert "rusak.docx" in result.stderr and "not a DOCX" in result.stderr and "1 of 3" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["undangan-1.pdf", "undangan-2.pdf"]
+    for n in (1, 2):
+        pdf = out / f"undangan-{n}.pdf"
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert f"UJI{n}" in text
+        assert b"<pdfaid:part>2</pdfaid:part>" in pdf.read_bytes() or b'pdfaid:part="2"' in pdf.read_bytes()
+
+    missing = naskah(home, "convert", str(tmp_path / "tidak-ada.docx"), "--out", str(out))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    same_name = naskah(home, "convert", str(good[0]), str(tmp_path / "pdf" / ".." / "undangan-1.docx"), "--out", str(out))
+    assert same_name.returncode == 2 and "both become undangan-1.pdf" in same_name.stderr
