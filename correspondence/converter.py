@@ -383,9 +383,11 @@ def _read_pdf(path: Path) -> bytes:
     return pdf
 
 
-def _outcomes(done: "dict[int, bytes | ConversionError]", count: int) -> "list[bytes | ConversionError]":
-    """Documents 0..count-1: each one's PDF or error (one no converter took is an error too)."""
-    missing = ConversionError("not converted: no converter could take it")
+def _outcomes(done: "dict[int, bytes | ConversionError]", count: int,
+              stopped: "ConversionError | None") -> "list[bytes | ConversionError]":
+    """Documents 0..count-1: each one's PDF or error; one no converter took gets ``stopped``, why
+    the converters stopped."""
+    missing = stopped or ConversionError("not converted: no converter could take it")
     return [done.get(index, missing) for index in range(count)]
 
 
@@ -445,7 +447,6 @@ class _Office:
                 self.slot_fd = None
 
 
-# --------------------------------------------------------------------------------------------
 # --------------------------------------------------------------------------------------------
 # the converter
 
@@ -550,8 +551,8 @@ class Converter:
         docs = [bytes(d) for d in documents]
         jobs = iter(enumerate(docs))
         done: dict[int, bytes | ConversionError] = {}
-        self._stream(lambda: next(jobs, None), done.__setitem__)
-        return _outcomes(done, len(docs))
+        stopped = self._stream(lambda: next(jobs, None), done.__setitem__)
+        return _outcomes(done, len(docs), stopped)
 
     def map(self, documents: Iterable[bytes]) -> list[bytes]:
         """:meth:`convert_all`, then the first failure, if any, raised with the document's number."""
@@ -590,46 +591,56 @@ class Converter:
     AHEAD = 2
 
     def _stream(self, take: Callable[[], "tuple[int, bytes] | None"],
-                give: Callable[[int, "bytes | ConversionError"], None]) -> None:
+                give: Callable[[int, "bytes | ConversionError"], None]) -> "ConversionError | None":
         """Convert what ``take()`` hands out (``(index, docx)``, None when there is no more) and
         ``give(index, pdf or error)`` for each, keeping up to :attr:`AHEAD` with the worker.
 
         Holds the converter for the whole stream. A document LibreOffice refuses is given its error
         and the stream goes on; if the office dies or hangs, it is restarted and the documents it
         had are converted again (each once more at most, as in :meth:`convert`). If the office
-        cannot be started at all, the documents in hand get that error and the stream stops (in a
-        pool, the other converters take the rest).
+        cannot be started at all or the converter is closed, the documents in hand get that error
+        and the stream stops early, returning it (in a pool, the other converters take the rest).
         """
         queued: "collections.deque[_Job]" = collections.deque()
+
+        def stop(error: ConversionError) -> ConversionError:
+            if isinstance(error, _StartFailure):  # the callers see a plain ConversionError
+                error = ConversionError(str(error))
+            for job in queued:
+                give(job.index, error)
+            return error
+
         with self._lock:
             try:
                 while True:
                     if self._closed:
-                        error = ConversionError("the converter has been closed")
-                        for job in queued:
-                            give(job.index, error)
-                        return
-                    while len(queued) < self.AHEAD:
-                        job = self._take_job(take, give)
-                        if job is None:
-                            break
-                        queued.append(job)
-                        if all(earlier.sent for earlier in itertools.islice(queued, len(queued) - 1)):
-                            self._send(job, first=len(queued) == 1)  # replies come in the order sent
+                        return stop(ConversionError("the converter has been closed"))
+                    try:
+                        while len(queued) < self.AHEAD:
+                            job = self._take_job(take, give)
+                            if job is None:
+                                break
+                            queued.append(job)
+                            if all(earlier.sent for earlier in itertools.islice(queued, len(queued) - 1)):
+                                self._send(job, first=len(queued) == 1)  # replies come in the order sent
+                    except ConversionError as exc:  # the office would not start, or the converter closed
+                        return stop(exc)
                     if not queued:
-                        return
-                    job = queued.popleft()
+                        return None
+                    job = queued[0]
                     try:
                         pdf = self._finish(job, queued)
+                        queued.popleft()
                         give(job.index, _add_destination_aliases(pdf, job.bookmarks))
                     except (_StartFailure, LibreOfficeMissing) as exc:
-                        for lost in (job, *queued):
-                            give(lost.index, exc)
-                        return
+                        return stop(exc)
                     except ConversionError as exc:
+                        if queued and queued[0] is job:
+                            queued.popleft()
                         give(job.index, exc)
                     finally:
-                        job.drop()
+                        if not queued or queued[0] is not job:
+                            job.drop()
             finally:
                 for job in queued:
                     job.drop()
@@ -662,7 +673,7 @@ class Converter:
         job.sent = True
 
     def _finish(self, job: "_Job", queued: "collections.deque[_Job]") -> bytes:
-        """LibreOffice's PDF of ``job``, the oldest document with the worker."""
+        """LibreOffice's PDF of ``job``, the oldest document with the worker (``queued[0]``)."""
         if not job.sent:
             return self._convert_file(job.src, job.dst)
         try:
@@ -677,7 +688,7 @@ class Converter:
                 raise ConversionError(failure)
         # the office died or hung: the documents waiting behind this one went with it
         self._office.kill()
-        for other in queued:
+        for other in queued:  # job itself included
             other.sent = False
         if self._closed:
             raise ConversionError("the converter was closed during the conversion")
@@ -970,12 +981,12 @@ class ConverterPool:
                 break
         try:
             with ThreadPoolExecutor(max_workers=len(mine), thread_name_prefix="naskah-convert") as pool:
-                for running in [pool.submit(c._stream, take, done.__setitem__) for c in mine]:
-                    running.result()
+                streams = [pool.submit(c._stream, take, done.__setitem__) for c in mine]
+                stopped = [running.result() for running in streams]
         finally:
             for converter in mine:
                 self._free.put(converter)
-        return _outcomes(done, len(docs))
+        return _outcomes(done, len(docs), next((e for e in stopped if e is not None), None))
 
     def map(self, documents: Iterable[bytes]) -> list[bytes]:
         """:meth:`convert_all`, then the first failure, if any, raised with the document's number."""

@@ -510,6 +510,22 @@ def test_map_completes_when_soffice_hangs_mid_stream(workdir):
         assert not alive(old)
 
 
+def test_convert_all_when_the_office_will_not_start_names_why_for_every_document(tmp_path):
+    program = tmp_path / "program"
+    program.mkdir()
+    broken = program / "soffice.bin"
+    broken.write_text("#!/bin/sh\necho 'soffice: cannot open display' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    with Converter(tmp_path / "work", soffice=str(broken), timeout=5) as c:
+        out = c.convert_all([b"not a docx", LETTER, LETTER])
+        assert [type(r) for r in out] == [ConversionError] * 3
+        assert "not a DOCX" in str(out[0])  # checked before any office was needed
+        assert all("did not start" in str(r) for r in out[1:]), out  # the one tried, and the one after it
+        with pytest.raises(ConversionError, match=r"^document 1 of 2: LibreOffice did not start"):
+            c.map([LETTER, LETTER])
+        assert c.soffice_pid is None and c.worker_pid is None  # nothing left running
+
+
 def test_pool_convert_all_spreads_documents_and_keeps_errors_in_place(workdir):
     docs = [make_letter(marker=f"DOC{i}") for i in range(6)]
     docs[3] = b"PK\x03\x04 not really"
