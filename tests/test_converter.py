@@ -141,18 +141,38 @@ def wait_for_job(conv: Converter, timeout: float = 20.0) -> None:
     raise AssertionError("no conversion started")
 
 
-def convert_in_thread(conv: Converter, data: bytes) -> tuple[threading.Thread, dict]:
+def in_thread(call, arg, *, key: str) -> tuple[threading.Thread, dict]:
+    """Run ``call(arg)`` in a thread; its result lands in ``result[key]``, or ``result["error"]``."""
     result: dict = {}
 
     def run() -> None:
         try:
-            result["pdf"] = conv.convert(data)
+            result[key] = call(arg)
         except BaseException as exc:  # reported by the test
             result["error"] = exc
 
     t = threading.Thread(target=run)
     t.start()
     return t, result
+
+
+def convert_in_thread(conv: Converter, data: bytes) -> tuple[threading.Thread, dict]:
+    return in_thread(conv.convert, data, key="pdf")
+
+
+def _texts(pdfs: list[bytes]) -> list[str]:
+    return [" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs]
+
+
+def _refused_by_libreoffice() -> bytes:
+    """A ZIP that passes Naskah's DOCX check but that LibreOffice will not open (no [Content_Types].xml)."""
+    src = zipfile.ZipFile(io.BytesIO(LETTER))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in src.namelist():
+            if name != "[Content_Types].xml":
+                z.writestr(name, src.read(name))
+    return buf.getvalue()
 
 
 # -- fixtures -------------------------------------------------------------------------------
@@ -247,15 +267,8 @@ def test_corrupt_docx_is_a_conversion_error(conv):
         conv.convert(b"this is not a word document")
     with pytest.raises(ConversionError, match="not a DOCX"):
         conv.convert(LETTER[: len(LETTER) // 2])  # truncated
-    # a ZIP LibreOffice itself refuses: no [Content_Types].xml
-    src = zipfile.ZipFile(io.BytesIO(LETTER))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name in src.namelist():
-            if name != "[Content_Types].xml":
-                z.writestr(name, src.read(name))
     with pytest.raises(ConversionError, match="could not open"):
-        conv.convert(buf.getvalue())
+        conv.convert(_refused_by_libreoffice())
     assert conv.restarts == restarts  # refused, not retried with a new office
     assert conv.convert(LETTER).startswith(b"%PDF-")
 
@@ -288,24 +301,31 @@ def test_soffice_killed_during_conversion(conv):
     assert not alive(old)
 
 
-def test_soffice_stopped_during_conversion(workdir):
+@pytest.mark.parametrize("stream", [False, True], ids=["convert", "map"])
+def test_soffice_stopped_during_conversion(workdir, stream):
+    """SIGSTOP: the timeout notices the hang, the office is killed and started again, and the letter
+    completes; with ``map`` also the letters waiting behind the hung one, in their order."""
+    docs = [BIG, make_letter(marker="SECOND"), make_letter(marker="THIRD")] if stream else [BIG]
     with Converter(workdir, timeout=10) as c:
         c.convert(LETTER)
         old = c.soffice_pid
-        t, result = convert_in_thread(c, BIG)
+        t, result = in_thread(c.map if stream else (lambda d: [c.convert(d[0])]), docs, key="pdfs")
         wait_for_job(c)
         time.sleep(0.1)
         started = time.monotonic()
         os.kill(old, signal.SIGSTOP)
         try:
-            t.join(90)
+            t.join(120)
         finally:
             if alive(old):
                 os.kill(old, signal.SIGCONT)
         assert "error" not in result, result.get("error")
-        assert pdfa_id(result["pdf"]) == ("2", "B")
+        assert [pdfa_id(pdf) for pdf in result["pdfs"]] == [("2", "B")] * len(docs)
+        if stream:
+            texts = _texts(result["pdfs"])
+            assert "SECOND" in texts[1] and "THIRD" in texts[2]
         assert c.restarts >= 1
-        assert 9 <= time.monotonic() - started < 60  # the timeout noticed the hang
+        assert 9 <= time.monotonic() - started < 90  # the timeout noticed the hang
         assert not alive(old)  # the stopped office was killed, not left behind
 
 
@@ -413,21 +433,6 @@ def test_pool_converts_side_by_side_in_order(workdir):
     assert not any(alive(p) for p in pids)  # close() ended both
 
 
-def _texts(pdfs: list[bytes]) -> list[str]:
-    return [" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs]
-
-
-def _refused_by_libreoffice() -> bytes:
-    """A ZIP that passes Naskah's DOCX check but that LibreOffice will not open."""
-    src = zipfile.ZipFile(io.BytesIO(LETTER))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name in src.namelist():
-            if name != "[Content_Types].xml":
-                z.writestr(name, src.read(name))
-    return buf.getvalue()
-
-
 def test_map_streams_documents_through_one_office_in_order(conv):
     conv.convert(LETTER)
     pid, restarts = conv.soffice_pid, conv.restarts
@@ -455,25 +460,11 @@ def test_convert_all_gives_each_document_its_pdf_or_its_error(conv):
     assert not list((conv.slot / "jobs").iterdir())
 
 
-def _map_in_thread(conv: Converter, docs: list[bytes]) -> tuple[threading.Thread, dict]:
-    result: dict = {}
-
-    def run() -> None:
-        try:
-            result["pdfs"] = conv.map(docs)
-        except BaseException as exc:  # reported by the test
-            result["error"] = exc
-
-    t = threading.Thread(target=run)
-    t.start()
-    return t, result
-
-
 def test_map_completes_when_soffice_is_killed_mid_stream(conv):
     conv.convert(LETTER)
     old, restarts = conv.soffice_pid, conv.restarts
     docs = [BIG, make_letter(marker="SECOND"), BIG, make_letter(marker="FOURTH")]
-    t, result = _map_in_thread(conv, docs)
+    t, result = in_thread(conv.map, docs, key="pdfs")
     wait_for_job(conv)
     time.sleep(0.2)
     assert t.is_alive()
@@ -486,28 +477,6 @@ def test_map_completes_when_soffice_is_killed_mid_stream(conv):
     assert "SECOND" in texts[1] and "FOURTH" in texts[3]
     assert conv.restarts >= restarts + 1 and not alive(old)
     assert not list((conv.slot / "jobs").iterdir())
-
-
-def test_map_completes_when_soffice_hangs_mid_stream(workdir):
-    with Converter(workdir, timeout=10) as c:
-        c.convert(LETTER)
-        old = c.soffice_pid
-        t, result = _map_in_thread(c, [BIG, make_letter(marker="SECOND"), make_letter(marker="THIRD")])
-        wait_for_job(c)
-        time.sleep(0.1)
-        started = time.monotonic()
-        os.kill(old, signal.SIGSTOP)
-        try:
-            t.join(120)
-        finally:
-            if alive(old):
-                os.kill(old, signal.SIGCONT)
-        assert "error" not in result, result.get("error")
-        texts = _texts(result["pdfs"])
-        assert "SECOND" in texts[1] and "THIRD" in texts[2]
-        assert c.restarts >= 1
-        assert 9 <= time.monotonic() - started < 90  # the timeout noticed the hang
-        assert not alive(old)
 
 
 def test_convert_all_when_the_office_will_not_start_names_why_for_every_document(tmp_path):
