@@ -63,7 +63,7 @@ import zipfile
 import zlib
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Generator, Iterable, Iterator
 from xml.etree import ElementTree as ET
 
 from .errors import ConversionError, LibreOfficeMissing
@@ -391,6 +391,17 @@ def _outcomes(done: "dict[int, bytes | ConversionError]", count: int,
     return [done.get(index, missing) for index in range(count)]
 
 
+def _drain(results: "Generator[tuple[int, bytes | ConversionError], None, ConversionError | None]",
+           done: "dict[int, bytes | ConversionError]") -> "ConversionError | None":
+    """Run a converter's stream to its end, keeping each outcome by index; why it stopped early."""
+    while True:
+        try:
+            index, outcome = next(results)
+        except StopIteration as end:
+            return end.value
+        done[index] = outcome
+
+
 def _all_or_first_failure(outcomes: "list[bytes | ConversionError]") -> list[bytes]:
     for index, got in enumerate(outcomes):
         if isinstance(got, ConversionError):
@@ -482,6 +493,7 @@ class Converter:
         self._starts = 0
         self._closed = False
         self._lock = threading.Lock()
+        self._holder: int | None = None  # the thread whose iter_convert loop holds the lock
         self._office = _Office()
         self._pipes: list[str] = []
         self._finalizer = weakref.finalize(self, _Office.release, self._office)
@@ -502,6 +514,8 @@ class Converter:
         self._closed = True
         # without the lock: interrupts a conversion in progress, which then sees EOF
         self._office.kill(close_pipes=False)
+        if self._holder == threading.get_ident():
+            return  # from the body of this thread's iter_convert loop: the loop's end frees the slot
         with self._lock:
             self._finalizer()
 
@@ -551,8 +565,57 @@ class Converter:
         docs = [bytes(d) for d in documents]
         jobs = iter(enumerate(docs))
         done: dict[int, bytes | ConversionError] = {}
-        stopped = self._stream(lambda: next(jobs, None), done.__setitem__)
+        stopped = _drain(self._results(lambda: next(jobs, None)), done)
         return _outcomes(done, len(docs), stopped)
+
+    def iter_convert(self, documents: Iterable[bytes]) -> "Iterator[bytes | ConversionError]":
+        """Each document's PDF, or its error, in order, as they come: a pipeline.
+
+        ``documents`` is read lazily, a few ahead of what has been handed back: while the caller
+        works on one PDF (signs it, files it), LibreOffice is already converting the next ones, so
+        neither waits for the other. Faults are handled as in :meth:`convert_all`. The converter
+        is held until the iterator is exhausted or closed (leaving the loop early closes it: the
+        office finishes what it was given, which is then thrown away); converting with this
+        converter from the loop's body is refused (:class:`ConversionError`): use another one.
+        An exception raised by ``documents`` comes out of the loop after the documents before it.
+        """
+        source = iter(documents)
+        counter = itertools.count()
+        failure: list[BaseException] = []
+
+        def take() -> "tuple[int, bytes] | None":
+            if failure:
+                return None
+            try:
+                data = next(source)
+            except StopIteration:
+                return None
+            except Exception as exc:  # the documents' own fault: after the ones already in hand
+                failure.append(exc)
+                return None
+            return next(counter), bytes(data)
+
+        waiting: dict[int, bytes | ConversionError] = {}
+        wanted = 0
+        results = self._results(take)
+        try:
+            while True:
+                try:
+                    index, outcome = next(results)
+                except StopIteration as end:
+                    stopped = end.value
+                    break
+                waiting[index] = outcome
+                while wanted in waiting:  # a bad DOCX is known at once, before the ones ahead of it
+                    yield waiting.pop(wanted)
+                    wanted += 1
+        finally:
+            results.close()
+        if stopped is not None:  # the office would not start, or the converter was closed
+            while take() is not None:
+                yield stopped
+        if failure:
+            raise failure[0]
 
     def map(self, documents: Iterable[bytes]) -> list[bytes]:
         """:meth:`convert_all`, then the first failure, if any, raised with the document's number."""
@@ -560,6 +623,7 @@ class Converter:
 
     def _convert_checked(self, data: bytes) -> bytes:
         """LibreOffice's PDF of a DOCX already checked by :func:`_docx_bookmarks`."""
+        self._not_in_own_loop()
         with self._lock:
             if self._closed:
                 raise ConversionError("the converter has been closed")
@@ -590,73 +654,101 @@ class Converter:
     #: documents with the worker at once: one converting, one waiting behind it
     AHEAD = 2
 
-    def _stream(self, take: Callable[[], "tuple[int, bytes] | None"],
-                give: Callable[[int, "bytes | ConversionError"], None]) -> "ConversionError | None":
+    def _results(self, take: Callable[[], "tuple[int, bytes] | None"]
+                 ) -> "Generator[tuple[int, bytes | ConversionError], None, ConversionError | None]":
         """Convert what ``take()`` hands out (``(index, docx)``, None when there is no more) and
-        ``give(index, pdf or error)`` for each, keeping up to :attr:`AHEAD` with the worker.
+        yield ``(index, pdf or error)`` for each, keeping up to :attr:`AHEAD` with the worker.
 
-        Holds the converter for the whole stream. A document LibreOffice refuses is given its error
-        and the stream goes on; if the office dies or hangs, it is restarted and the documents it
-        had are converted again (each once more at most, as in :meth:`convert`). If the office
-        cannot be started at all or the converter is closed, the documents in hand get that error
-        and the stream stops early, returning it (in a pool, the other converters take the rest).
+        Holds the converter until it ends. A document LibreOffice refuses is given its error and
+        the stream goes on; if the office dies or hangs, it is restarted and the documents it had
+        are converted again (each once more at most, as in :meth:`convert`). If the office cannot
+        be started at all or the converter is closed, the documents in hand get that error and the
+        stream stops early, returning it (in a pool, the other converters take the rest). Closed
+        early (or ``take`` raising), it waits for the replies still owed, so that the worker's
+        next reply belongs to the next request.
         """
+        self._not_in_own_loop()
         queued: "collections.deque[_Job]" = collections.deque()
 
-        def stop(error: ConversionError) -> ConversionError:
+        def stop(error: ConversionError
+                 ) -> "Generator[tuple[int, bytes | ConversionError], None, ConversionError]":
             if isinstance(error, _StartFailure):  # the callers see a plain ConversionError
                 error = ConversionError(str(error))
-            for job in queued:
-                give(job.index, error)
+            for job in queued:  # dropped below, with any replies still owed for them
+                yield job.index, error
             return error
 
         with self._lock:
+            self._holder = threading.get_ident()
             try:
                 while True:
                     if self._closed:
-                        return stop(ConversionError("the converter has been closed"))
+                        return (yield from stop(ConversionError("the converter has been closed")))
                     try:
                         while len(queued) < self.AHEAD:
-                            job = self._take_job(take, give)
+                            job, refused = self._take_job(take)
+                            if refused is not None:
+                                yield refused
+                                continue
                             if job is None:
                                 break
                             queued.append(job)
                             if all(earlier.sent for earlier in itertools.islice(queued, len(queued) - 1)):
                                 self._send(job, first=len(queued) == 1)  # replies come in the order sent
                     except ConversionError as exc:  # the office would not start, or the converter closed
-                        return stop(exc)
+                        return (yield from stop(exc))
                     if not queued:
                         return None
                     job = queued[0]
                     try:
                         pdf = self._finish(job, queued)
                         queued.popleft()
-                        give(job.index, _add_destination_aliases(pdf, job.bookmarks))
+                        outcome: bytes | ConversionError = _add_destination_aliases(pdf, job.bookmarks)
                     except (_StartFailure, LibreOfficeMissing) as exc:
-                        return stop(exc)
+                        return (yield from stop(exc))
                     except ConversionError as exc:
                         if queued and queued[0] is job:
                             queued.popleft()
-                        give(job.index, exc)
+                        outcome = exc
                     finally:
                         if not queued or queued[0] is not job:
                             job.drop()
+                    yield job.index, outcome
             finally:
+                self._settle(queued)
                 for job in queued:
                     job.drop()
+                self._holder = None
+                if self._closed:
+                    self._finalizer()  # close() was called from the loop's body
 
-    def _take_job(self, take: Callable[[], "tuple[int, bytes] | None"],
-                  give: Callable[[int, "bytes | ConversionError"], None]) -> "_Job | None":
-        """The next document that is a DOCX, written for the worker (bad ones are given their error)."""
-        while True:
-            got = take()
-            if got is None:
-                return None
-            index, data = got
-            try:
-                return self._new_job(index, data, _docx_bookmarks(data))
-            except ConversionError as exc:
-                give(index, exc)
+    def _not_in_own_loop(self) -> None:
+        if self._holder == threading.get_ident():
+            raise ConversionError("this converter is busy with the iter_convert loop this call comes from; "
+                                  "use another converter (or a ConverterPool) inside the loop")
+
+    def _settle(self, queued: "collections.deque[_Job]") -> None:
+        """The stream ended early with documents still with the worker: read their replies (the
+        office finishes them) or, if it does not answer in time, kill it."""
+        owed = sum(1 for job in queued if job.sent)
+        try:
+            for _ in range(owed):
+                self._read_reply(time.monotonic() + self.timeout, "reply")
+        except _Broken:
+            self._office.kill()
+
+    def _take_job(self, take: Callable[[], "tuple[int, bytes] | None"]
+                  ) -> "tuple[_Job | None, tuple[int, ConversionError] | None]":
+        """The next document written for the worker, or ``(None, (index, error))`` if it is not a
+        DOCX; ``(None, None)`` when there is no more."""
+        got = take()
+        if got is None:
+            return None, None
+        index, data = got
+        try:
+            return self._new_job(index, data, _docx_bookmarks(data)), None
+        except ConversionError as exc:
+            return None, (index, exc)
 
     def _send(self, job: "_Job", *, first: bool) -> None:
         """Hand ``job`` to the worker (every document before it in hand is with the worker). The
@@ -981,7 +1073,7 @@ class ConverterPool:
                 break
         try:
             with ThreadPoolExecutor(max_workers=len(mine), thread_name_prefix="naskah-convert") as pool:
-                streams = [pool.submit(c._stream, take, done.__setitem__) for c in mine]
+                streams = [pool.submit(_drain, c._results(take), done) for c in mine]
                 stopped = [running.result() for running in streams]
         finally:
             for converter in mine:

@@ -495,6 +495,68 @@ def test_convert_all_when_the_office_will_not_start_names_why_for_every_document
         assert c.soffice_pid is None and c.worker_pid is None  # nothing left running
 
 
+def test_iter_convert_is_a_pipeline_reading_documents_a_few_ahead(conv):
+    conv.convert(LETTER)
+    restarts = conv.restarts
+    pulled: list[int] = []
+
+    def documents():
+        for i in range(6):
+            pulled.append(i)
+            yield b"not a word document" if i == 2 else make_letter(marker=f"PIPE{i}")
+
+    seen = []
+    for n, got in enumerate(conv.iter_convert(documents())):
+        # the next documents are already with LibreOffice, the rest not yet read
+        assert n + 1 < len(pulled) <= n + 1 + Converter.AHEAD + 1 or len(pulled) == 6, (n, pulled)
+        seen.append(got)
+    assert [type(r) for r in seen] == [bytes, bytes, ConversionError, bytes, bytes, bytes]
+    assert "not a DOCX" in str(seen[2])
+    texts = _texts([r for r in seen if isinstance(r, bytes)])
+    assert [f"PIPE{i}" in t for i, t in zip((0, 1, 3, 4, 5), texts)] == [True] * 5
+    assert conv.restarts == restarts
+    assert not list((conv.slot / "jobs").iterdir())
+
+
+def test_iter_convert_left_early_leaves_the_converter_in_step(conv):
+    conv.convert(LETTER)
+    pid, restarts = conv.soffice_pid, conv.restarts
+    docs = (make_letter(marker=f"EARLY{i}") for i in range(5))
+    for got in conv.iter_convert(docs):
+        assert "EARLY0" in _texts([got])[0]
+        break  # two more were with the worker: their replies must not answer the next request
+    pdf = conv.convert(make_letter(marker="AFTERWARDS"))
+    assert "AFTERWARDS" in _texts([pdf])[0]
+    assert conv.soffice_pid == pid and conv.restarts == restarts  # no restart was needed
+    assert not list((conv.slot / "jobs").iterdir())
+
+
+def test_iter_convert_refuses_its_own_converter_inside_the_loop_and_passes_on_the_documents_fault(conv):
+    def documents():
+        yield make_letter(marker="BEFORE")
+        raise ValueError("template broken")
+
+    got = []
+    with pytest.raises(ValueError, match="template broken"):
+        for pdf in conv.iter_convert(documents()):
+            got.append(pdf)
+            with pytest.raises(ConversionError, match="busy with the iter_convert loop"):
+                conv.convert(LETTER)  # would wait for ever for the loop's own lock
+    assert len(got) == 1 and "BEFORE" in _texts(got)[0]  # the document before the fault came out first
+    assert conv.convert(LETTER).startswith(b"%PDF-")  # and the converter is free again
+
+
+def test_iter_convert_when_the_office_will_not_start_gives_every_document_why(tmp_path):
+    program = tmp_path / "program"
+    program.mkdir()
+    broken = program / "soffice.bin"
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    with Converter(tmp_path / "work", soffice=str(broken), timeout=5) as c:
+        out = list(c.iter_convert(iter([LETTER] * 5)))
+    assert len(out) == 5 and all(isinstance(r, ConversionError) and "did not start" in str(r) for r in out), out
+
+
 def test_pool_convert_all_spreads_documents_and_keeps_errors_in_place(workdir):
     docs = [make_letter(marker=f"DOC{i}") for i in range(6)]
     docs[3] = b"PK\x03\x04 not really"
