@@ -4,7 +4,7 @@ The index ``letters_fts`` is an external-content FTS5 table over ``letters`` (no
 stored twice); triggers on ``letters`` keep it in step inside whatever transaction writes
 the row, so a letter is searchable exactly when it is filed. Indexed: nomor, hal, the
 complaint's register, the complainant's display name, the complaint's subject and content,
-and the letter's own text (extracted from the PDF when filed).
+and the letter's own text (read from the PDF by PDFium when it is filed).
 
 User text never reaches FTS5 syntax: each word becomes a quoted string (operators, brackets
 and unbalanced quotes are plain words), a word ending in ``*`` is a prefix, and the last
@@ -24,12 +24,14 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import sqlite3
-import subprocess
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from .errors import InvalidQuery
 
@@ -80,22 +82,23 @@ def rebuild(conn: sqlite3.Connection) -> None:
 
 
 # -- text of a letter -----------------------------------------------------------
+_PDFIUM = threading.Lock()  # PDFium is not thread-safe: one document at a time in this process
+
+
 def extract_text(data: bytes) -> str:
-    """The text of a PDF (pdftotext, else pypdf), whitespace collapsed; '' if it has none or is not a PDF."""
+    """The text of a PDF as a reader sees it, whitespace collapsed; '' if it has none or is not a PDF.
+
+    PDFium (pypdfium2) reads it in this process: each page's content and the appearance of its
+    annotations, so the nomor and tanggal filled in at the TTE and the signature stamp are in it
+    (the pages are flattened in memory only; the file is not changed). pypdf is the fallback for a
+    file PDFium will not open.
+    """
     if not data.lstrip()[:5].startswith(b"%PDF"):
         return ""
-    text = ""
-    if shutil.which("pdftotext"):
-        # Poppler builds a colour transform from a PDF/A file's output intent (its ICC profile) when it
-        # opens the file: about 35 ms of pdftotext's 45 for a one-page letter, and no use for text. The
-        # copy handed to pdftotext has the catalog's key renamed, same length, so every offset holds.
-        blind = data.replace(b"/OutputIntents", b"/OutputIntentX")
-        try:
-            done = subprocess.run(["pdftotext", "-q", "-enc", "UTF-8", "-", "-"], input=blind, capture_output=True,
-                                  timeout=60, check=False)
-            text = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
-        except (OSError, subprocess.TimeoutExpired):
-            text = ""
+    try:
+        text = _pdfium_text(data)
+    except pdfium.PdfiumError:
+        text = ""
     if not text.strip():
         try:
             from pypdf import PdfReader
@@ -104,6 +107,27 @@ def extract_text(data: bytes) -> str:
         except Exception:  # an unreadable PDF is still filed; it is only not searchable by its text
             text = ""
     return " ".join(text.split())
+
+
+def _pdfium_text(data: bytes) -> str:
+    parts = []
+    with _PDFIUM:
+        document = pdfium.PdfDocument(data)
+        try:
+            for index in range(len(document)):
+                page = document[index]
+                if pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY) == pdfium_c.FLATTEN_SUCCESS:
+                    page.close()  # the flattened content is seen by the page loaded again
+                    page = document[index]
+                textpage = page.get_textpage()
+                try:
+                    parts.append(textpage.get_text_bounded())
+                finally:
+                    textpage.close()
+                    page.close()
+        finally:
+            document.close()
+    return "\n".join(parts)
 
 
 # -- queries ------------------------------------------------------------------------

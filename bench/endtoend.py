@@ -5,7 +5,8 @@ process (the shape of a single server process; the Python work then shares one c
 interpreter, LibreOffice runs beside it). The two workers share one ``NASKAH_HOME``; each holds its own warm
 :class:`~correspondence.converter.Converter` and its four decrypted keys, and per letter does what
 the services do on the way from draft to archive: ``render_docx`` (docxtpl) ->
-``Converter.convert`` -> ``signing.prepare`` -> ``sign_paraf`` x3 -> inside ``Archive.issue``
+``Converter.iter_convert`` (a pipeline: the worker's LibreOffice converts the next letters while
+this one is signed) -> ``signing.prepare`` -> ``sign_paraf`` x3 -> inside ``Archive.issue``
 (the nomor is taken in the filing transaction) ``sign_tte`` + ``Issuing.file`` (blob fsynced, row,
 search index, audit event), then ``housekeeping.after_letter()`` as ``Naskah(long_lived=True)``
 does after each filed letter (the letter's garbage collected, free heap pages returned; its time
@@ -23,6 +24,7 @@ a sample; its figure is per letter (throughput of the sample).
 
 from __future__ import annotations
 
+import collections
 import multiprocessing as mp
 import os
 import queue
@@ -31,7 +33,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import letters
 from .stats import Figure, Laps, Summary
@@ -79,19 +81,43 @@ class NaskahWorker:
                               self.bench.settings)
         signing.sign_paraf(pdf, self.bench.route, 0, self.keys[letters.ROUTE_ROLES[0][1]], self.bench.settings)
 
-    def letter(self, i: int) -> tuple[str, dict[str, float]]:
-        """Letter ``i`` from template to archive; (nomor, seconds per stage)."""
+    def letters(self, indices: Iterator[int]) -> Iterator[tuple[int, str, float, dict[str, float]]]:
+        """Letters ``indices`` from template to archive, as a pipeline: while this process signs and
+        files one letter, its LibreOffice converts the next ones (``Converter.iter_convert``).
+        Yields (index, nomor, seconds from its rendering to its filing, seconds per stage)."""
+        b = self.bench
+        order: collections.deque[tuple[int, float, float]] = collections.deque()  # index, start, render s
+        rendering = [0.0]
+
+        def documents() -> Iterator[bytes]:
+            for i in indices:
+                started = time.perf_counter()
+                docx = letters.letter_docx(b, i)
+                took = time.perf_counter() - started
+                rendering[0] += took
+                order.append((i, started, took))
+                yield docx
+
+        waited_from, rendered_before = time.perf_counter(), 0.0
+        for pdf in self.converter.iter_convert(documents()):
+            i, started, render_s = order.popleft()
+            if isinstance(pdf, Exception):
+                raise pdf
+            lap = Laps()
+            # the wait for this PDF, less the rendering of later letters done meanwhile
+            lap.stages.update(render=render_s,
+                              convert=lap._t - waited_from - (rendering[0] - rendered_before))
+            nomor = self.finish(i, pdf, lap)
+            yield i, nomor, time.perf_counter() - started, lap.stages
+            waited_from, rendered_before = time.perf_counter(), rendering[0]
+
+    def finish(self, i: int, pdf: bytes, lap: Laps) -> str:
+        """Letter ``i``'s PDF signed (3 paraf, TTE) and filed; its nomor."""
         from archive import audit
         from correspondence import housekeeping
         from signatures import signing
 
         b = self.bench
-        lap = Laps()
-
-        docx = letters.letter_docx(b, i)
-        lap("render")
-        pdf = self.converter.convert(docx)
-        lap("convert")
         pdf = signing.prepare(pdf, b.route, b.settings)
         lap("prepare")
         for index, (kind, oid) in enumerate(letters.ROUTE_ROLES[:-1]):
@@ -117,7 +143,7 @@ class NaskahWorker:
         lap("file")
         housekeeping.after_letter()  # what Naskah(long_lived=True).sign does after each filed letter
         lap("housekeeping")
-        return filed.nomor, lap.stages
+        return filed.nomor
 
     def close(self) -> None:
         self.converter.close()
@@ -142,17 +168,19 @@ def _naskah_threads(home: str, jobs: Any, results: Any, go: Any, threads: int = 
     go.wait()
     lock = threading.Lock()
 
+    def indices() -> Iterator[int]:
+        while True:
+            with lock:  # one reader of the queue at a time; the end marker is left for the others
+                i = jobs.get()
+                if i is None:
+                    jobs.put(None)
+                    return
+            yield i
+
     def work(worker: NaskahWorker) -> None:
         try:
-            while True:
-                with lock:  # one reader of the queue at a time; the end marker is left for the others
-                    i = jobs.get()
-                    if i is None:
-                        jobs.put(None)
-                        return
-                t0 = time.perf_counter()
-                nomor, stages = worker.letter(i)
-                results.put(("letter", i, nomor, time.perf_counter() - t0, stages))
+            for i, nomor, latency, stages in worker.letters(indices()):
+                results.put(("letter", i, nomor, latency, stages))
         except BaseException as exc:  # reported to the driver, which fails loudly
             results.put(("error", repr(exc)))
             raise
@@ -419,7 +447,7 @@ def figures(naskah_runs: list, naive_runs: list, n: int, naive_n: int, mode: str
     naive_office = Summary.of([r["memory"]["office_peak_mb"] for r in naive_runs])
     parts = naskah_runs[0]["memory"]["own_at_peak_mb"]
     python = "the worker process" if "one process" in mode else "the 2 worker processes"
-    names = {"python": python, "bridge": "the 2 UNO bridges", "tool": "pdftotext and other tools"}
+    names = {"python": python, "bridge": "the 2 UNO bridges", "tool": "other tools"}
     out.append(Figure(
         f"Memory ({mode})", f"peak RSS of Naskah's own processes ({n}-letter run)", "MB", own, naive_own,
         "naive path's own processes (workers + pyhanko CLI)", own.median / naive_own.median,

@@ -194,16 +194,29 @@ def test_search_latency_on_a_few_thousand_letters(tmp_path):
     assert max(timings) < 500
 
 
-def test_text_of_a_pdfa_letter_is_what_pdftotext_reads_from_the_file(tmp_path):
-    """extract_text hides the output intent from pdftotext (a colour transform it does not need):
-    the text is the same as pdftotext's on the untouched PDF/A file."""
+def words(text: str) -> "collections.Counter[str]":
+    """The words of a text, punctuation-only tokens left out (readers differ on a lone dash)."""
+    import collections
+
+    return collections.Counter(w for w in text.split() if any(ch.isalnum() for ch in w))
+
+
+def test_text_of_a_letter_has_the_words_pdftotext_reads_from_the_file(tmp_path):
+    """extract_text reads a PDF/A letter with PDFium in this process; poppler's pdftotext, an
+    independent reader, finds the same words in the same file."""
     import subprocess
 
     import sigtools
     from archive.search import extract_text
 
     pdf = sigtools.make_letter_pdf(tmp_path, "letter")
-    assert b"/OutputIntents" in pdf  # LibreOffice's PDF/A-2b export carries one
     plain = subprocess.run(["pdftotext", "-q", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True)
-    expected = " ".join(plain.stdout.decode("utf-8").split())
-    assert expected and extract_text(pdf) == expected
+    expected = words(plain.stdout.decode("utf-8"))
+    assert len(expected) > 20 and words(extract_text(pdf)) == expected
+
+
+def test_text_of_what_is_not_a_readable_pdf_is_empty():
+    from archive.search import extract_text
+
+    assert extract_text(b"plain text, not a PDF") == ""
+    assert extract_text(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF") == ""  # no pages, no xref

@@ -397,6 +397,17 @@ def test_nomor_and_tanggal_in_text(flow, tmp_path):
     assert line.startswith("Nomor")
 
 
+
+def test_archive_text_of_a_signed_letter_has_its_nomor_tanggal_and_stamp(flow, tmp_path):
+    """What the archive indexes (PDFium, flattening the form fields in memory) is what pdftotext reads."""
+    from archive.search import extract_text
+    from test_archive_search import words
+
+    text = extract_text(flow["tte"])
+    assert NOMOR in text and TANGGAL in text and "Ditandatangani secara elektronik oleh:" in text
+    plain = sigtools.run(["pdftotext", str(_write(tmp_path, "t.pdf", flow["tte"])), "-"]).stdout
+    assert words(text) == words(plain)
+
 def test_tte_stamp_is_drawn(flow, tmp_path):
     from PIL import Image
     from pypdf import PdfReader
