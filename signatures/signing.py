@@ -536,20 +536,40 @@ async def _async_sign(
             await context.aclose()
 
 
+class _Boxed:
+    """A coroutine's result behind a constant repr (see :func:`run_coroutine`)."""
+
+    __slots__ = ("value",)
+
+    def __repr__(self) -> str:
+        return "<result>"
+
+
+async def _boxed(coro) -> _Boxed:
+    box = _Boxed()
+    box.value = await coro
+    return box
+
+
 def run_coroutine(coro):
     """asyncio.run(), also when called from a thread that already runs an event loop
-    (e.g. inside an async web handler): then the coroutine runs in a worker thread."""
+    (e.g. inside an async web handler): then the coroutine runs in a worker thread.
+
+    The result comes back in a box: in the main thread, CPython 3.11's asyncio.run looks up the
+    SIGINT handler when it ends, and that formats the repr of the main task, result included. For
+    a signed PDF that is a repr of every byte of it, twice per signature (about 1 ms).
+    """
     try:
         asyncio.get_running_loop()
         running = True
     except RuntimeError:
         running = False
     if not running:  # outside the except block: errors do not chain to the RuntimeError
-        return asyncio.run(coro)
+        return asyncio.run(_boxed(coro)).value
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(asyncio.run, _boxed(coro)).result().value
 
 
 def _run_signing(

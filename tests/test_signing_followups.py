@@ -526,3 +526,22 @@ def test_the_gate_rejects_a_signature_after_the_tte(gated, tmp_path):
     with pytest.raises(SigningFailed) as caught:
         validation_gate(after, "Tambahan", key.certificate)
     assert f"would invalidate {GATE_ROUTE.field_name(3)}" in str(caught.value)
+
+
+def test_run_coroutine_hands_back_the_result_without_asyncio_formatting_it(monkeypatch):
+    """asyncio.run (CPython 3.11, main thread) formats the repr of its main task, result included,
+    when it restores the SIGINT handler: for a signed PDF that is every byte of it, twice."""
+    import reprlib
+
+    from signatures.signing import run_coroutine
+
+    formatted = []
+    real = reprlib.Repr.repr_instance
+    monkeypatch.setattr(reprlib.Repr, "repr_instance", lambda self, x, level: formatted.append(type(x)) or real(self, x, level))
+    pdf = b"%PDF-" + bytes(100_000)
+
+    async def signing():
+        return pdf
+
+    assert run_coroutine(signing()) is pdf
+    assert bytes not in formatted
