@@ -36,6 +36,7 @@ from markupsafe import Markup
 
 from . import dates
 from .errors import TemplateError
+from .letterhead import print_ready_logo
 from .template_trim import trim_template
 
 __all__ = ["TEMPLATE_FILES", "render_docx", "make_environment", "Paragraf", "clean_text"]
@@ -292,7 +293,7 @@ def _logo(tpl: DocxTemplate, template: Path, office: Any) -> Any:
     path = Path(path)
     if not path.is_file():
         raise TemplateError(f"{template.name}: logo kantor (office.logo) tidak ditemukan: {path}")
-    return InlineImage(tpl, str(path), height=LOGO_HEIGHT)
+    return InlineImage(tpl, BytesIO(print_ready_logo(path, LOGO_HEIGHT.mm)), height=LOGO_HEIGHT)
 
 
 def _undefined_name(exc: jinja2.UndefinedError, source: str) -> str:
