@@ -166,6 +166,8 @@ def _naskah_threads(home: str, jobs: Any, results: Any, go: Any, threads: int = 
         worker.warm()
     results.put(("ready", os.getpid(), time.perf_counter() - started))
     go.wait()
+    children = [(w.converter.soffice_pid, w.converter.worker_pid) for w in workers]
+    cpu_before = (time.process_time(), [(_cpu_ms(o), _cpu_ms(b)) for o, b in children])
     lock = threading.Lock()
 
     def indices() -> Iterator[int]:
@@ -190,9 +192,25 @@ def _naskah_threads(home: str, jobs: Any, results: Any, go: Any, threads: int = 
         t.start()
     for t in pool:
         t.join()
+    # CPU this process and its offices and UNO bridges spent on the letters (None if one restarted)
+    same = children == [(w.converter.soffice_pid, w.converter.worker_pid) for w in workers]
+    after = [(_cpu_ms(o), _cpu_ms(b)) for o, b in children]
+    results.put(("cpu", {
+        "python_ms": 1000 * (time.process_time() - cpu_before[0]),
+        "office_ms": sum(a[0] - b[0] for a, b in zip(after, cpu_before[1])) if same else None,
+        "bridge_ms": sum(a[1] - b[1] for a, b in zip(after, cpu_before[1])) if same else None,
+    }))
     for worker in workers:
         worker.close()
     results.put(("done", os.getpid(), 0.0))
+
+
+def _cpu_ms(pid: int | None) -> float:
+    """User + system CPU time of a live process (from /proc: no psutil in the measured workers)."""
+    if pid is None:
+        return float("nan")
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return 1000 * (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- the naive path --------------------------------------------------------------------------------------
@@ -312,7 +330,7 @@ def drive(target: Any, args: tuple, n: int, workers: int, *, extra_args: tuple =
             jobs.put(None)
         t0 = time.perf_counter()
         go.set()
-        done, per_letter = 0, []
+        done, per_letter, cpu = 0, [], []
         while done < workers:
             msg = _get(results, procs)
             if msg[0] == "error":
@@ -321,13 +339,15 @@ def drive(target: Any, args: tuple, n: int, workers: int, *, extra_args: tuple =
                 per_letter.append(msg)
                 if len(per_letter) == n:
                     wall = time.perf_counter() - t0
+            elif msg[0] == "cpu":
+                cpu.append(msg[1])
             elif msg[0] == "done":
                 done += 1
     for p in procs:
         p.join(60)
     if len(per_letter) != n:
         raise RuntimeError(f"{len(per_letter)} of {n} letters came back")
-    return {"wall": wall, "startup": startup, "letters": per_letter, "memory": rss.result()}
+    return {"wall": wall, "startup": startup, "letters": per_letter, "memory": rss.result(), "cpu": cpu}
 
 
 def _get(results: Any, procs: list) -> Any:
@@ -416,7 +436,15 @@ def _raw(res: dict[str, Any]) -> dict[str, Any]:
             stages.setdefault(k, []).append(v)
     return {"wall_s": res["wall"], "startup_s": res["startup"], "letters": len(lat),
             "latency_s": Summary.of(lat).__dict__, "stage_median_ms": {k: Summary.of(v).median * 1000 for k, v in stages.items()},
+            "cpu_ms_per_letter": _cpu_per_letter(res.get("cpu", []), len(lat)),
             "memory": res["memory"]}
+
+
+def _cpu_per_letter(reports: list[dict[str, Any]], letters_n: int) -> dict[str, float] | None:
+    """Summed over the worker processes, per letter: Python, LibreOffice, UNO bridge (ms of CPU)."""
+    if not reports or not letters_n or any(r["office_ms"] is None for r in reports):
+        return None
+    return {part: sum(r[f"{part}_ms"] for r in reports) / letters_n for part in ("python", "office", "bridge")}
 
 
 def figures(naskah_runs: list, naive_runs: list, n: int, naive_n: int, mode: str) -> list[Figure]:
