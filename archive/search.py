@@ -97,7 +97,7 @@ def extract_text(data: bytes) -> str:
         return ""
     try:
         text = _pdfium_text(data)
-    except pdfium.PdfiumError:
+    except Exception:  # PdfiumError on a damaged or encrypted file; the fallback may still read it
         text = ""
     if not text.strip():
         try:
