@@ -479,12 +479,17 @@ def test_map_completes_when_soffice_is_killed_mid_stream(conv):
     assert not list((conv.slot / "jobs").iterdir())
 
 
-def test_convert_all_when_the_office_will_not_start_names_why_for_every_document(tmp_path):
+def _office_that_will_not_start(tmp_path: Path) -> Path:
     program = tmp_path / "program"
     program.mkdir()
     broken = program / "soffice.bin"
     broken.write_text("#!/bin/sh\necho 'soffice: cannot open display' >&2\nexit 1\n")
     broken.chmod(0o755)
+    return broken
+
+
+def test_convert_all_when_the_office_will_not_start_names_why_for_every_document(tmp_path):
+    broken = _office_that_will_not_start(tmp_path)
     with Converter(tmp_path / "work", soffice=str(broken), timeout=5) as c:
         out = c.convert_all([b"not a docx", LETTER, LETTER])
         assert [type(r) for r in out] == [ConversionError] * 3
@@ -547,11 +552,7 @@ def test_iter_convert_refuses_its_own_converter_inside_the_loop_and_passes_on_th
 
 
 def test_iter_convert_when_the_office_will_not_start_gives_every_document_why(tmp_path):
-    program = tmp_path / "program"
-    program.mkdir()
-    broken = program / "soffice.bin"
-    broken.write_text("#!/bin/sh\nexit 1\n")
-    broken.chmod(0o755)
+    broken = _office_that_will_not_start(tmp_path)
     with Converter(tmp_path / "work", soffice=str(broken), timeout=5) as c:
         out = list(c.iter_convert(iter([LETTER] * 5)))
     assert len(out) == 5 and all(isinstance(r, ConversionError) and "did not start" in str(r) for r in out), out
