@@ -194,7 +194,7 @@ def _naskah_threads(home: str, jobs: Any, results: Any, go: Any, threads: int = 
         t.join()
     # CPU this process and its offices and UNO bridges spent on the letters (None if one restarted)
     same = children == [(w.converter.soffice_pid, w.converter.worker_pid) for w in workers]
-    after = [(_cpu_ms(o), _cpu_ms(b)) for o, b in children]
+    after = [(_cpu_ms(o), _cpu_ms(b)) for o, b in children] if same else []  # a restarted one is gone
     results.put(("cpu", {
         "python_ms": 1000 * (time.process_time() - cpu_before[0]),
         "office_ms": sum(a[0] - b[0] for a, b in zip(after, cpu_before[1])) if same else None,
