@@ -250,6 +250,10 @@ def hostile_pdfs(letter: bytes, folder: Path) -> dict[str, Path]:
         w.write(out)
         return out.getvalue()
 
+    def xref_loop() -> bytes:  # an update whose xref ends in a blank line and a short entry: pyHanko
+        at = len(letter) + len(b"startxref\n0000000000\n%%EOF\n")  # looped forever reading it
+        return letter + b"startxref\n%010d\n%%%%EOF\n" % at + b"xref\n0 2\n0000000000 65535 f\r\n\n0000000009 00000 n"
+
     def js_appended() -> bytes:  # an incremental update after the TTE that runs JavaScript on opening
         w = IncrementalPdfFileWriter(io.BytesIO(letter))
         w.root[pdf_name("/OpenAction")] = w.add_object(generic.DictionaryObject({
@@ -273,6 +277,7 @@ def hostile_pdfs(letter: bytes, folder: Path) -> dict[str, Path]:
         "malformed": b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\nxref\nRUSAK\n"
                      b"trailer << /Root 1 0 R >>\nstartxref\n9\n%%EOF\n",
         "truncated": letter[: len(letter) * 2 // 3],
+        "xref-loop": xref_loop(),
         "encrypted": encrypted(""),
         "encrypted-password": encrypted("rahasia"),
         "javascript-appended": js_appended(),
@@ -294,6 +299,7 @@ VERIFY_OUTCOME = {  # exit code, what the message must say
     "not-a-pdf": (2, "not a PDF"),
     "malformed": (2, "cannot be read"),
     "truncated": (2, "truncated"),
+    "xref-loop": (2, "cannot be read"),
     "encrypted": (2, "encrypted"),
     "encrypted-password": (2, "encrypted"),
     "javascript-appended": (1, "changed after the TTE"),
@@ -314,7 +320,8 @@ def test_verify_names_what_is_wrong_with_a_hostile_pdf(home, pdfs, kind):
     assert snapshot(home.path) == before
 
 
-@pytest.mark.parametrize("kind", ["empty", "not-a-pdf", "malformed", "truncated", "encrypted", "encrypted-password"])
+@pytest.mark.parametrize("kind", ["empty", "not-a-pdf", "malformed", "truncated", "xref-loop", "encrypted",
+                                  "encrypted-password"])
 def test_paraf_and_prepare_refuse_an_unreadable_pdf(home, pdfs, kind):
     from signatures import NotAPdf, Pkcs12KeySource, Route, Signatory, StampSettings, prepare, sign_paraf
 
