@@ -7,10 +7,13 @@ pyHanko's default stamp font (Courier, not embedded) would break PDF/A.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import logging
 import shutil
 import subprocess
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +22,7 @@ from pathlib import Path
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.content import ResourceType
 from pyhanko.pdf_utils.font.api import FontEngineFactory
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+from pyhanko.pdf_utils.font.opentype import CIDFontType2, GlyphAccumulator
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter, init_xobject_dictionary
@@ -182,6 +185,41 @@ def font_ascent(path: str) -> float:
     return (hhea.ascent + max(0, hhea.lineGap)) / tt["head"].unitsPerEm
 
 
+class _SubsetPrograms:
+    """Embedded font programs by (font, glyph set): a small LRU shared by the process.
+
+    Cutting the subset and compiling it (fontTools) is the costliest part of drawing a TTE stamp,
+    about a fifth of the whole TTE, and a signer's stamps repeat the same glyphs letter after
+    letter: the same name, title and NIP, the same footer, the digits of a nomor and a date.
+    """
+
+    KEPT = 64
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[bytes, frozenset[int]], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[bytes, frozenset[int]]) -> bytes | None:
+        with self._lock:
+            program = self._kept.get(key)
+            if program is not None:
+                self._kept.move_to_end(key)
+            return program
+
+    def put(self, key: tuple[bytes, frozenset[int]], program: bytes) -> None:
+        with self._lock:
+            self._kept[key] = program
+            while len(self._kept) > self.KEPT:
+                self._kept.popitem(last=False)
+
+
+_SUBSETS = _SubsetPrograms()
+
+_ALWAYS_EMBEDDED = "0123456789"
+"""Characters every embedded subset carries, used or not: a nomor and a date differ from letter
+to letter mostly in their digits, so with these in, one signer's stamps share one program."""
+
+
 class ScaledGlyphAccumulator(GlyphAccumulator):
     """GlyphAccumulator that writes metrics in PDF glyph space (1/1000 em).
 
@@ -192,8 +230,9 @@ class ScaledGlyphAccumulator(GlyphAccumulator):
     width and descriptor metric is scaled to 1000 units.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, program_digest: bytes | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._program_digest = program_digest  # the font's, for _SUBSETS; None: nothing kept
         upm = self.units_per_em
         self._upm_factor = 1000.0 / upm
         if upm != 1000:
@@ -218,6 +257,49 @@ class ScaledGlyphAccumulator(GlyphAccumulator):
         self._glyphs[glyph_id] = result
         return result
 
+    # --- the embedded subset, cut once per glyph set ----------------------------------------
+
+    def _extract_subset(self, options=None):
+        """pyHanko cuts the font to the glyphs drawn and the subset is then compiled for the
+        PDF; here the compiled program is kept by glyph set (``_SUBSETS``). TrueType only (the
+        fonts Naskah finds); a CFF font takes pyHanko's own path."""
+        if options is not None or self._program_digest is None \
+                or not isinstance(self.cidfont_obj, CIDFontType2):
+            return super()._extract_subset(options)
+        from fontTools import subset
+
+        cmap = self.tt.getBestCmap() or {}
+        extra = {self.tt.getGlyphID(cmap[ord(c)]) for c in _ALWAYS_EMBEDDED if ord(c) in cmap}
+        glyphs = frozenset(self._glyphs) | extra
+        key = (self._program_digest, glyphs)
+        program = _SUBSETS.get(key)
+        if program is None:
+            options = subset.Options(layout_closure=False)  # pyHanko's options for TrueType
+            options.drop_tables += ["GPOS", "GDEF", "GSUB"]
+            options.retain_gids = True  # the content streams name glyphs by their id in the font
+            cutter = subset.Subsetter(options=options)
+            cutter.populate(gids=sorted(glyphs))
+            cutter.subset(self.tt)
+            out = io.BytesIO()
+            self.tt.save(out)
+            program = out.getvalue()
+            _SUBSETS.put(key, program)
+        self._subset_program = program
+        self.cidfont_obj.set_font_file = self._embed_program
+
+    def _embed_program(self, writer: BasePdfFileWriter):
+        """``CIDFontType2.set_font_file`` with the program ``_extract_subset`` kept."""
+        stream = generic.StreamObject(stream_data=self._subset_program)
+        stream.compress()
+        ref = writer.add_object(stream)
+        self.cidfont_obj._font_descriptor[pdf_name("/FontFile2")] = ref
+        return ref
+
+
+@functools.lru_cache(maxsize=8)
+def _digest(program: bytes) -> bytes:
+    return hashlib.sha256(program).digest()
+
 
 class SharedFont(FontEngineFactory):
     """Font factory that gives one embedded subset per PDF writer.
@@ -230,6 +312,7 @@ class SharedFont(FontEngineFactory):
     def __init__(self, path: Path, texts: Iterable[str] = ()) -> None:
         self.path = Path(path)
         self._program = stamp_font_bytes(str(self.path), texts)
+        self._digest = _digest(self._program)
         self._engines: list[tuple[BasePdfFileWriter, GlyphAccumulator]] = []
 
     def create_font_engine(self, writer: BasePdfFileWriter, obj_stream=None) -> GlyphAccumulator:
@@ -241,6 +324,7 @@ class SharedFont(FontEngineFactory):
             font_handle=io.BytesIO(self._program),
             font_size=10,
             obj_stream=obj_stream,
+            program_digest=self._digest,
         )
         self._engines.append((writer, eng))
         return eng

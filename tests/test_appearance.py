@@ -409,3 +409,41 @@ def test_stamps_use_the_common_cut_of_the_font_and_the_whole_font_beyond_it():
     for beyond in ("Đặng Văn Lâm", "Ιωάννης", "李小龙", "Ahmad ☺"):
         assert stamp_font_bytes(path, ["Kepala Dinas", beyond]) == whole
     assert stamp_font_bytes(path, []) == whole
+
+
+def test_tte_stamps_share_one_font_program_per_glyph_set(letter, tmp_path):
+    """The TTE's embedded subset (stamp, nomor and tanggal) is cut and compiled once per glyph set: a
+    second letter whose nomor differs only in digits reuses it, new characters cut a new one, and the
+    page drawn with a kept program is pixel for pixel the one drawn with a freshly cut program."""
+    from signatures import appearance, sign_tte
+
+    k, r = keys(letter), route(letter)
+    when = datetime(2026, 11, 23, 9, 30, tzinfo=WIB)
+    settings = StampSettings(paraf_visible=True, verify_url=letter.verify_url)
+    p2 = letter.stages["paraf-2"]
+
+    def tte(nomor: str) -> bytes:
+        return sign_tte(p2, r, k["kadis"], settings, nomor=nomor, tanggal="Pangkalpinang, 23 November 2026",
+                        verification_ref=letter.ref, when=when)
+
+    kept = appearance._SUBSETS._kept
+    kept.clear()
+    first = tte("500.16/0012/DPMPTSP/2026")
+    assert len(kept) == 1
+    reused = tte("500.16/0345/DPMPTSP/2026")  # other digits: the same program
+    assert len(kept) == 1
+    tte("500.16/0345/QZ/2026")  # Q and Z are new glyphs: a program of its own
+    assert len(kept) == 2
+    kept.clear()
+    fresh = tte("500.16/0345/DPMPTSP/2026")
+    assert len(kept) == 1
+
+    page, rect = widget_rects(reused)["TTE_kadis"]
+    drawn = render(reused, tmp_path, "reused", page=page + 1)
+    stamp = crop(drawn, rect, page_height(reused, page))
+    assert ink(stamp) > 0.15 * stamp.size
+    assert (drawn == render(fresh, tmp_path, "fresh", page=page + 1)).all()
+    assert (drawn != render(first, tmp_path, "first", page=page + 1)).any()  # its own nomor
+    path = write(tmp_path, "reused.pdf", reused)
+    assert "0345" in run("pdftotext", str(path), "-").stdout
+    assert fonts_not_embedded(path) == []
