@@ -1,8 +1,9 @@
 """Paraf and TTE signatures of Naskah letters (see docs/design.md, "signatures")."""
 
-from . import pdfparse
+from . import cms_attributes, pdfparse
 
-pdfparse.install()  # pyHanko reads signature contents ~100x faster (same results): see pdfparse
+pdfparse.install()  # pyHanko's PDF parser, faster (same results): see pdfparse
+cms_attributes.install()  # the signing-certificate check compares DER first (same results): see there
 
 from .appearance import DEFAULT_FOOTER, StampSettings, find_font
 from .errors import (

@@ -10,17 +10,44 @@ that DER for each signature: the same bytes, whose encoding asn1crypto then reus
 
 The rest of the signed attributes (message digest, the PAdES/CAdES ones, signing time where a
 profile asks for it) are still pyHanko's, made per signature.
+
+Checking the attribute costs as much again. Every validation (each gate, ``naskah verify``,
+``archive verify``) matches its issuer against the certificate with pyHanko's
+``match_issuer_serial``, which compares the two names' DER first and their LDAP-prepared strings
+(asn1crypto's pure-Python stringprep, a few milliseconds) only when the bytes differ. For this
+attribute the bytes always differ: pyHanko takes the issuer out of its ``GeneralName`` with its
+``[4]`` tag still on. :func:`match_issuer_serial`, installed in pyHanko's place, compares the
+untagged name first; any other case, and any mismatch, is still decided by pyHanko's function.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from asn1crypto import tsp, x509
+from asn1crypto import cms, tsp, x509
+from pyhanko.sign import general
 from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec, SigningCertificateV2Provider
 from pyhanko.sign.general import as_signing_certificate_v2
 
-__all__ = ["PreparedAttributes", "PreparedSigningCertificate"]
+__all__ = ["PreparedAttributes", "PreparedSigningCertificate", "install", "match_issuer_serial"]
+
+_PYHANKO_MATCH = general.match_issuer_serial
+
+
+def match_issuer_serial(expected: cms.IssuerAndSerialNumber | tsp.IssuerSerial, cert: x509.Certificate) -> bool:
+    """pyHanko's ``match_issuer_serial``, the byte comparison it tries first made to work for an
+    ``IssuerSerial`` whose issuer is one directory name (see the module docstring)."""
+    issuer = expected["issuer"]
+    if (isinstance(issuer, x509.GeneralNames) and len(issuer) == 1 and issuer[0].name == "directory_name"
+            and issuer[0].chosen.untag().dump() == cert.issuer.dump()
+            and expected["serial_number"] == cert["tbs_certificate"]["serial_number"]):
+        return True
+    return _PYHANKO_MATCH(expected, cert)
+
+
+def install() -> None:
+    """Use :func:`match_issuer_serial` in pyHanko's signing-certificate check (idempotent)."""
+    general.match_issuer_serial = match_issuer_serial
 
 
 class PreparedSigningCertificate(SigningCertificateV2Provider):

@@ -269,6 +269,50 @@ def test_prepared_signing_certificate_gives_pyhankos_own_cms(keys, pki, pades):
     assert len(made) == 4  # two certificates, two digests: no value leaked from one to the other
 
 
+def test_signing_certificate_match_agrees_with_pyhanko(keys, pki):
+    """cms_attributes.match_issuer_serial settles a signing-certificate-v2 attribute by its DER
+    when that is the certificate's; every verdict is pyHanko's own, and a mismatch (another
+    official's certificate, another serial, another issuer) is still refused."""
+    import asyncio
+    import hashlib
+
+    from asn1crypto import cms, tsp, x509
+    from pyhanko.sign import general
+
+    from signatures import cms_attributes
+
+    assert general.match_issuer_serial is cms_attributes.match_issuer_serial  # installed
+    pyhanko_match = cms_attributes._PYHANKO_MATCH
+
+    def ess_issuer_serial(oid: str) -> tsp.IssuerSerial:
+        digest = hashlib.sha256(b"letter").digest()
+        signed = asyncio.run(keys[oid].signer().async_sign(digest, "sha256", use_pades=True))
+        attrs = signed["content"]["signer_infos"][0]["signed_attrs"]
+        value = next(a["values"][0] for a in attrs if a["type"].native == "signing_certificate_v2")
+        return tsp.SigningCertificateV2.load(value.dump())["certs"][0]["issuer_serial"]
+
+    kadis, sekdin = keys["kadis"].certificate, keys["sekdin"].certificate
+    own = ess_issuer_serial("kadis")
+    calls = []
+    cms_attributes._PYHANKO_MATCH = lambda *a: calls.append(a) or pyhanko_match(*a)
+    try:
+        assert cms_attributes.match_issuer_serial(own, kadis) is True
+        assert calls == []  # decided by the DER, without asn1crypto's name preparation
+        assert pyhanko_match(own, kadis) is True
+        assert cms_attributes.match_issuer_serial(own, sekdin) is pyhanko_match(own, sekdin) is False  # same CA
+        other_serial = tsp.IssuerSerial({"issuer": own["issuer"], "serial_number": kadis.serial_number + 1})
+        assert cms_attributes.match_issuer_serial(other_serial, kadis) is False
+        stranger = x509.Name.build({"common_name": "Another CA", "country_name": "ID"})
+        other_issuer = tsp.IssuerSerial({"issuer": [x509.GeneralName("directory_name", stranger)],
+                                         "serial_number": kadis.serial_number})
+        assert cms_attributes.match_issuer_serial(other_issuer, kadis) is False
+        sid = cms.IssuerAndSerialNumber({"issuer": kadis.issuer, "serial_number": kadis.serial_number})
+        assert cms_attributes.match_issuer_serial(sid, kadis) is True  # a CMS signer id: pyHanko's own path
+        assert len(calls) == 4
+    finally:
+        cms_attributes._PYHANKO_MATCH = pyhanko_match
+
+
 # --- prepare --------------------------------------------------------------------------------
 
 
