@@ -240,6 +240,29 @@ class _TemplateEnvironment(jinja2.Environment):
         return template
 
 
+class _Template(DocxTemplate):
+    """docxtpl's template whose XML clean-up is done once per part: ``patch_xml`` (about 40
+    regular-expression passes that mend tags Word split) gives the same text for the same part,
+    and a template's parts are the same on every render. A small LRU keyed by the part's text."""
+
+    KEPT = 64
+    _patched: OrderedDict[str, str] = OrderedDict()
+    _patched_lock = threading.Lock()
+
+    def patch_xml(self, src_xml: str) -> str:
+        with self._patched_lock:
+            done = self._patched.get(src_xml)
+            if done is not None:
+                self._patched.move_to_end(src_xml)
+                return done
+        done = super().patch_xml(src_xml)
+        with self._patched_lock:
+            self._patched[src_xml] = done
+            while len(self._patched) > self.KEPT:
+                self._patched.popitem(last=False)
+        return done
+
+
 def make_environment() -> jinja2.Environment:
     """The Jinja environment for DOCX templates (autoescape, strict undefined, our filters)."""
     return _TemplateEnvironment()
@@ -340,7 +363,7 @@ def render_docx(
     if not template.is_file():
         raise TemplateError(f"template tidak ditemukan: {template}")
     try:
-        tpl = DocxTemplate(BytesIO(_template_source(template)))
+        tpl = _Template(BytesIO(_template_source(template)))
         tpl.init_docx()
     except Exception as exc:  # python-docx raises assorted errors on a non-DOCX file
         raise TemplateError(f"{template.name}: bukan berkas DOCX yang dapat dibaca ({exc})") from None

@@ -690,6 +690,42 @@ def test_compiled_templates_are_reused_but_never_their_output_or_their_errors(tm
             render_docx(broken, sample_context())
 
 
+def test_kept_xml_cleanup_gives_docxtpls_own_parts():
+    """render_docx keeps docxtpl's patch_xml result per part text (documents._Template): every
+    shipped template, rendered twice with different data, has each part exactly as a plain
+    DocxTemplate renders it, and the second render found every part's clean-up kept."""
+    from docxtpl import DocxTemplate
+
+    from correspondence import documents
+
+    def parts(data: bytes) -> dict[str, bytes]:
+        with ZipFile(BytesIO(data)) as z:
+            return {n: z.read(n) for n in z.namelist() if n.startswith("word/") and n.endswith(".xml")}
+
+    kept = documents._Template._patched
+    kept.clear()
+    for key in sorted(TEMPLATE_FILES):
+        path = TEMPLATE_DIR / TEMPLATE_FILES[key]
+        for name in ("Budi", "Siti O'Neil"):
+            context = sample_context(complainant__name=name, complaint__subject=f"Izin {name}")
+            before = len(kept)
+            ours = render(key, context)
+            if name == "Budi":
+                assert len(kept) > before, key  # at least its body is new
+            else:
+                assert len(kept) == before, key  # nothing new to clean up: every part was kept
+            plain = DocxTemplate(BytesIO(documents._template_source(path)))
+            plain.render({**context, "office": documents._OfficeView(context["office"],
+                                                                      documents._logo(plain, path, context["office"]))},
+                         jinja_env=documents._ENVIRONMENT, autoescape=True)
+            out = BytesIO()
+            plain.save(out)
+            theirs = parts(out.getvalue())
+            assert parts(ours) == theirs, key
+    subject = "Izin Siti O'Neil"
+    assert subject in full_text(render("tanda_terima", sample_context(complaint__subject=subject)))
+
+
 # ---- trimmed templates render the same letters -------------------------------------------
 
 def _page_images(pdf: bytes, work: Path, name: str) -> list[bytes]:
