@@ -22,7 +22,7 @@ import functools
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -210,6 +210,36 @@ class _Undefined(jinja2.StrictUndefined):
     __slots__ = ()
 
 
+class _Kept:
+    """A small thread-safe LRU of values computed from a text: ``get(key, make)`` gives the kept
+    value or makes, keeps and gives it. A ``make`` that raises keeps nothing."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def get(self, key: str, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+                return value
+        value = make()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+
 class _TemplateEnvironment(jinja2.Environment):
     """docxtpl compiles every XML part of a template with ``from_string`` on each render, about
     half of a letter's rendering time; a template's parts are the same source every time, so here
@@ -221,23 +251,12 @@ class _TemplateEnvironment(jinja2.Environment):
     def __init__(self) -> None:
         super().__init__(autoescape=True, undefined=_Undefined, finalize=_finalize)
         self.filters.update(FILTERS)
-        self._compiled: OrderedDict[str, jinja2.Template] = OrderedDict()
-        self._compiled_lock = threading.Lock()
+        self._compiled = _Kept(self.CACHED_SOURCES)
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> jinja2.Template:
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
-        with self._compiled_lock:
-            template = self._compiled.get(source)
-            if template is not None:
-                self._compiled.move_to_end(source)
-                return template
-        template = super().from_string(source)
-        with self._compiled_lock:
-            self._compiled[source] = template
-            while len(self._compiled) > self.CACHED_SOURCES:
-                self._compiled.popitem(last=False)
-        return template
+        return self._compiled.get(source, lambda: super(_TemplateEnvironment, self).from_string(source))
 
 
 class _Template(DocxTemplate):
@@ -245,22 +264,10 @@ class _Template(DocxTemplate):
     regular-expression passes that mend tags Word split) gives the same text for the same part,
     and a template's parts are the same on every render. A small LRU keyed by the part's text."""
 
-    KEPT = 64
-    _patched: OrderedDict[str, str] = OrderedDict()
-    _patched_lock = threading.Lock()
+    _patched = _Kept(64)
 
     def patch_xml(self, src_xml: str) -> str:
-        with self._patched_lock:
-            done = self._patched.get(src_xml)
-            if done is not None:
-                self._patched.move_to_end(src_xml)
-                return done
-        done = super().patch_xml(src_xml)
-        with self._patched_lock:
-            self._patched[src_xml] = done
-            while len(self._patched) > self.KEPT:
-                self._patched.popitem(last=False)
-        return done
+        return self._patched.get(src_xml, lambda: super(_Template, self).patch_xml(src_xml))
 
 
 def make_environment() -> jinja2.Environment:
