@@ -397,11 +397,14 @@ QR_BORDER = 1
 def qr_code(data: str):
     """The QR code the TTE stamp draws for ``data`` (error correction M, 1-module border).
 
-    Tests rebuild it to compare a rendered stamp module by module.
+    Tests rebuild it to compare a rendered stamp module by module. The symbol is qrcode's; its
+    mask is chosen by :mod:`signatures.qr_mask` (qrcode's choice, found faster).
     """
     import qrcode
 
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QR_BORDER)
+    from .qr_mask import StampQR
+
+    qr = StampQR(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QR_BORDER)
     qr.add_data(data)
     qr.make(fit=True)
     return qr
