@@ -1,6 +1,5 @@
 """The TTE stamp's QR code (signatures/qr_mask.py) is qrcode's symbol, mask included."""
 
-import numpy as np
 import qrcode
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -46,7 +45,7 @@ def test_each_masks_penalty_is_qrcodes_lost_point(data, level):
     qr.add_data(data)
     qr.best_fit()
     qr.makeImpl(True, 0)
-    penalties = mask_penalties(np.array(qr.modules, dtype=bool), qr._data_modules)
+    penalties = mask_penalties(qr.modules, qr._data_modules)
     expected = []
     for mask in range(8):
         qr.makeImpl(True, mask)
