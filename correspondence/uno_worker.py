@@ -135,14 +135,82 @@ def _properties(uno):
     return load_props, store_props
 
 
-def _convert(uno, desktop, src, dst, properties):
+class _Frame(object):
+    """One hidden frame that every document is loaded into, kept from one conversion to the next.
+
+    ``loadComponentFromURL(..., "_blank")``, like ``soffice --convert-to``, builds a frame with its
+    window, view and controllers for each document and tears them down again after it; loading
+    into the same frame (target ``"_self"``) skips that. Measured on the shipped letter: 50-52 ms
+    of office CPU per letter against 52-56 ms with a frame each, the PDFs the same page for page.
+
+    A document loaded into the frame replaces the one there, which is then closed: closing it
+    while it still had the frame would close the frame too. The last letter stays loaded until
+    the next one comes (or the worker quits). Any doubt about the frame (it was disposed, or the
+    load did not give a new document) drops it, and the document is loaded into a new one.
+    """
+
+    def __init__(self, desktop):
+        self._desktop = desktop
+        self._frame = None
+        self._held = None
+
+    def load(self, url, props):
+        """The document at ``url`` (None if LibreOffice could not load it); the office's
+        IllegalArgumentException/IOException come through unchanged."""
+        from com.sun.star.uno import RuntimeException  # type: ignore[import-not-found]
+
+        if self._frame is not None:
+            try:
+                doc = self._frame.loadComponentFromURL(url, "_self", 0, props)
+            except RuntimeException:  # the frame is gone (or the office: then the next call fails too)
+                self._forget()
+            else:
+                if doc is None:
+                    return None  # the frame keeps the document it had
+                if doc != self._held:
+                    self._replace(doc)
+                    return doc
+                self.close()  # not a new document: start again with a new frame
+        doc = self._desktop.loadComponentFromURL(url, "_blank", 0, props)
+        if doc is not None:
+            controller = doc.getCurrentController()
+            self._frame = controller.getFrame() if controller is not None else None
+            self._held = doc
+        return doc
+
+    def _replace(self, doc):
+        old, self._held = self._held, doc
+        if old is not None:
+            _close(old)
+
+    def _forget(self):
+        self._frame = self._held = None
+
+    def close(self):
+        """Close the document held (and with it the frame)."""
+        if self._held is not None:
+            _close(self._held)
+        self._forget()
+
+
+def _close(doc):
+    try:
+        doc.close(True)
+    except Exception:
+        try:
+            doc.dispose()
+        except Exception:
+            pass
+
+
+def _convert(uno, frame, src, dst, properties):
     from com.sun.star.io import IOException  # type: ignore[import-not-found]
     from com.sun.star.lang import IllegalArgumentException  # type: ignore[import-not-found]
     from com.sun.star.uno import RuntimeException  # type: ignore[import-not-found]
 
     load_props, store_props = properties
     try:
-        doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, load_props)
+        doc = frame.load(uno.systemPathToFileUrl(src), load_props)
     except (IllegalArgumentException, IOException) as exc:
         raise DocumentError("LibreOffice could not open the DOCX (%s)" % _message(exc))
     except RuntimeException:
@@ -150,18 +218,9 @@ def _convert(uno, desktop, src, dst, properties):
     if doc is None:
         raise DocumentError("LibreOffice could not open the DOCX (is it a valid Word document?)")
     try:
-        try:
-            doc.storeToURL(uno.systemPathToFileUrl(dst), store_props)
-        except (IllegalArgumentException, IOException) as exc:
-            raise DocumentError("LibreOffice could not export the PDF (%s)" % _message(exc))
-    finally:
-        try:
-            doc.close(True)
-        except Exception:
-            try:
-                doc.dispose()
-            except Exception:
-                pass
+        doc.storeToURL(uno.systemPathToFileUrl(dst), store_props)
+    except (IllegalArgumentException, IOException) as exc:
+        raise DocumentError("LibreOffice could not export the PDF (%s)" % _message(exc))
 
 
 def main(argv=None):
@@ -184,6 +243,7 @@ def main(argv=None):
         _reply(out, ready=False, error=str(exc))
         return 3
     properties = _properties(uno)
+    frame = _Frame(desktop)
     _reply(out, ready=True, pid=os.getpid())
 
     for line in sys.stdin:
@@ -201,13 +261,14 @@ def main(argv=None):
             continue
         if cmd == "quit":
             try:
+                frame.close()
                 desktop.terminate()
             except Exception:
                 pass
             _reply(out, ok=True)
             return 0
         try:
-            _convert(uno, desktop, job["in"], job["out"], properties)
+            _convert(uno, frame, job["in"], job["out"], properties)
         except DocumentError as exc:
             _reply(out, ok=False, fatal=False, error=str(exc))
         except RuntimeException as exc:

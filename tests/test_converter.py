@@ -460,6 +460,24 @@ def test_convert_all_gives_each_document_its_pdf_or_its_error(conv):
     assert not list((conv.slot / "jobs").iterdir())
 
 
+def test_each_pdf_is_its_own_documents_though_the_office_reuses_one_frame(conv):
+    # the worker loads every document into the frame of the one before; a document LibreOffice
+    # refuses leaves the previous one there, and the next letter must still be exported from itself
+    markers = ["ALPHA", None, "BRAVO", "CHARLIE", None, None, "ALPHA", "DELTA"]
+    docs = [make_letter(marker=m) if m else _refused_by_libreoffice() for m in markers]
+    out = conv.convert_all(docs)
+    for marker, result in zip(markers, out):
+        if marker is None:
+            assert isinstance(result, ConversionError) and "could not open" in str(result)
+            continue
+        text = _texts([result])[0]
+        assert marker in text
+        assert [m for m in set(markers) - {marker, None} if m in text] == []
+    single = [conv.convert(make_letter(marker=m)) for m in ("ECHO", "FOXTROT")]
+    assert ["ECHO" in t and "DELTA" not in t for t in _texts(single[:1])] == [True]
+    assert ["FOXTROT" in t and "ECHO" not in t for t in _texts(single[1:])] == [True]
+
+
 def test_map_completes_when_soffice_is_killed_mid_stream(conv):
     conv.convert(LETTER)
     old, restarts = conv.soffice_pid, conv.restarts
