@@ -471,7 +471,9 @@ def archive_search(
         if found.match:
             for h in found.hits:
                 typer.echo(f"  {h.letter['nomor']}: {h.snippet}")
-        typer.echo(f"page {found.page} of {found.pages}: {len(found.hits)} of {found.total} letter(s), {found.elapsed_ms:.1f} ms")
+        of_pages = f" of {found.pages:,}" if found.total_exact else ""
+        typer.echo(f"page {found.page}{of_pages}: {len(found.hits)} of {found.total_text} letter(s), "
+                   f"{found.elapsed_ms:.1f} ms")
     for warning in found.warnings:
         typer.echo(f"note: {warning}", err=True)
     if query and any(t in query.split() for t in ("AND", "OR", "NOT", "NEAR")) or (query and query.count('"') % 2):
@@ -499,14 +501,8 @@ def archive_export(
         letters = []
         if any(v for v in (query, nomor, agenda, complainant, from_, to, kka, status, signer)):
             q = _search_query(query, nomor, agenda, None, complainant, from_, to, kka, status, signer, MAX_LIMIT, 1)
-            page = 1
-            while True:
-                found = naskah.archive.search(q)
-                letters += [naskah.archive.get(h.letter["nomor"], office=h.letter["office"]) for h in found.hits]
-                if page >= found.pages:
-                    break
-                page += 1
-                q = _search_query(query, nomor, agenda, None, complainant, from_, to, kka, status, signer, MAX_LIMIT, page)
+            letters = [naskah.archive.get(h.letter["nomor"], office=h.letter["office"])
+                       for h in naskah.archive.search_all(q)]
         elif complaint is None:
             raise InvalidQuery("say what to export: --complaint REGISTER, or words / filters of the letters")
         offices = {naskah.cases.get(complaint)[0].office} if complaint else {letter.office for letter in letters}

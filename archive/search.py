@@ -17,6 +17,14 @@ little about relevance anyway: the newest filed letters come first then, and ``R
 says so. Without words: newest first by the letter's date. Each query reads from ``letters`` only
 the rows of the page asked for, and computes snippets for those only, so a first page costs about
 the same in a large archive as in a small one (``bench/`` measures it at 1,000,000 letters).
+
+Totals are counted up to ``COUNT_LIMIT`` matches: below, ``Results.total`` is exact; above, the
+search says "more than 100,000" (``Results.total_exact`` is False) instead of counting on. An exact
+count walks every match in the index, about 40 ms per million on 2 cores and growing with the
+archive, while the page itself costs a fraction of a millisecond; a number that large tells an
+archivist only to add words or filters, which the broad-search note says anyway. Paging goes on
+past the count (``--page``), and whatever reads every page (the dossier export) reads until a page
+comes back short.
 """
 
 from __future__ import annotations
@@ -26,7 +34,8 @@ import json
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -45,6 +54,8 @@ BROAD = 5000
 INLINE = 200
 #: a prefix standing for more indexed words than this is left to FTS5 as a prefix
 MAX_EXPANSION = 64
+#: totals are exact up to this many matches; above, "more than COUNT_LIMIT"
+COUNT_LIMIT = 100_000
 
 _COLS = ", ".join(FTS_COLUMNS)
 _NEW = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
@@ -269,15 +280,50 @@ class Hit:
 class Results:
     hits: list[Hit]
     total: int
+    """How many letters match; when ``total_exact`` is False, more than this (:data:`COUNT_LIMIT`)."""
     page: int
     limit: int
     match: str | None = None
     elapsed_ms: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    total_exact: bool = True
 
     @property
     def pages(self) -> int:
+        """How many pages (at least this many when the total is not exact)."""
         return max(1, -(-self.total // self.limit))
+
+    @property
+    def total_text(self) -> str:
+        """The total for a person: "1,234" or "more than 100,000"."""
+        return f"{self.total:,}" if self.total_exact else f"more than {self.total:,}"
+
+    @property
+    def last_page(self) -> bool:
+        """No letters after this page. Past an inexact total only a short page says so (a full one
+        may be the last; the next request then comes back empty)."""
+        if self.total_exact:
+            return self.page >= self.pages
+        return len(self.hits) < self.limit
+
+
+def _count(conn: sqlite3.Connection, source: str, where: str, args: list[Any]) -> tuple[int, bool]:
+    """(total, exact): the matches counted up to :data:`COUNT_LIMIT` (see the module text)."""
+    n = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source}{where} LIMIT ?)",
+                     [*args, COUNT_LIMIT + 1]).fetchone()[0]
+    return (n, True) if n <= COUNT_LIMIT else (COUNT_LIMIT, False)
+
+
+def every_hit(conn: sqlite3.Connection, q: Query) -> Iterator[Hit]:
+    """Every letter ``q`` finds, in its order, reading pages of :data:`MAX_LIMIT` until one is the last
+    (past :data:`COUNT_LIMIT` matches too: the pages go on where the count stops)."""
+    page = 1
+    while True:
+        found = search(conn, replace(q, page=page, limit=MAX_LIMIT))
+        yield from found.hits
+        if found.last_page or not found.hits:
+            return
+        page += 1
 
 
 def build(q: Query) -> tuple[str, list[Any], str | None]:
@@ -340,7 +386,8 @@ def search(conn: sqlite3.Connection, q: Query) -> Results:
     """Letters matching ``q``: best match first when there are words, else newest first.
 
     With words and more than :data:`BROAD` matches, the newest letters come first instead (see the
-    module documentation) and ``warnings`` says so. ``total`` is always exact.
+    module documentation) and ``warnings`` says so. ``total`` is exact up to :data:`COUNT_LIMIT`
+    matches (``total_exact``).
     """
     import time
 
@@ -356,7 +403,7 @@ def search(conn: sqlite3.Connection, q: Query) -> Results:
     scores: dict[int, float] = {}
     try:
         if match is None:
-            total = conn.execute(f"SELECT count(*) FROM letters l{where}", args).fetchone()[0]
+            total, exact = _count(conn, "letters l", where, args)
             ids = [r[0] for r in conn.execute(
                 f"SELECT l.id FROM letters l{where} ORDER BY l.tanggal DESC, l.id DESC LIMIT ? OFFSET ?", [*args, *page])]
             rows = _rows(conn, ids)
@@ -365,7 +412,7 @@ def search(conn: sqlite3.Connection, q: Query) -> Results:
             # words alone need only the index; with filters the letters' rows take part
             joined = "letters_fts JOIN letters l ON l.id = letters_fts.rowid"
             source = joined if q.has_filter else "letters_fts"
-            total = conn.execute(f"SELECT count(*) FROM {source}{where}", args).fetchone()[0]
+            total, exact = _count(conn, source, where, args)
             score = f"bm25(letters_fts, {', '.join(str(w) for w in WEIGHTS)})"
             broad = total > BROAD
             if broad or total <= INLINE:
@@ -373,8 +420,10 @@ def search(conn: sqlite3.Connection, q: Query) -> Results:
                 # order, so FTS5 stops after the page and makes snippets for its rows only
                 order = "letters_fts.rowid DESC" if broad else "score, l.id DESC"
                 if broad:
-                    warnings.append(f"{total} letters match: the newest are shown first; add words or filters "
-                                    "to have the best matches first")
+                    warnings.append(f"{total:,} letters match: the newest are shown first; add words or filters "
+                                    "to have the best matches first" if exact else
+                                    f"more than {total:,} letters match: the newest are shown first; add words or "
+                                    "filters to have the best matches first")
                 found = conn.execute(f"SELECT l.*, {SNIPPET} AS snippet, {score} AS score FROM {joined}{where} "
                                      f"ORDER BY {order} LIMIT ? OFFSET ?", [*args, *page]).fetchall()
                 ids = [r["id"] for r in found]
@@ -400,7 +449,7 @@ def search(conn: sqlite3.Connection, q: Query) -> Results:
             letter.pop(extra, None)
         letter["signers"] = json.loads(letter["signers"])
         hits.append(Hit(letter, " ".join(snippets.get(letter_id, "").split()), scores.get(letter_id)))
-    return Results(hits, total, q.page, q.limit, match, (time.perf_counter() - started) * 1000, warnings)
+    return Results(hits, total, q.page, q.limit, match, (time.perf_counter() - started) * 1000, warnings, exact)
 
 
 def _rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:

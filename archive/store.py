@@ -236,6 +236,10 @@ class Archive:
         """Full text and metadata search (see archive.search)."""
         return search.search(self.conn, query)
 
+    def search_all(self, query: "search.Query") -> Iterator["search.Hit"]:
+        """Every letter ``query`` finds, page after page (``query.page`` and ``limit`` ignored)."""
+        return search.every_hit(self.conn, query)
+
     def all_letters(self) -> list[FiledLetter]:
         rows = self.conn.execute("SELECT * FROM letters ORDER BY id").fetchall()
         return [FiledLetter.from_row(r) for r in rows]

@@ -9,6 +9,7 @@ give the same letters; the KKA filter keeps its whole-segment meaning; the index
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -76,6 +77,27 @@ def test_broad_search_lists_newest_first_and_says_so(archive, monkeypatch):
     page2 = archive.search(Query(text="dengan", limit=7, page=2))
     assert [int(h.letter["text"].rsplit(" ", 1)[1]) for h in page2.hits] == list(range(112, 105, -1))
     assert all("[dengan]" in h.snippet.lower() for h in found.hits)
+
+
+def test_totals_are_counted_up_to_the_limit_and_paging_goes_on_past_it(archive, monkeypatch):
+    monkeypatch.setattr(search_module, "COUNT_LIMIT", 50)
+    monkeypatch.setattr(search_module, "BROAD", 10)
+    for query in (Query(text="dengan", limit=20), Query(date_from="2025-01-01", limit=20)):
+        found = archive.search(query)
+        assert (found.total, found.total_exact, found.total_text) == (50, False, "more than 50")
+        assert not found.last_page and found.pages == 3  # at least
+        # the pages go on where the count stops: 120 letters, the last page short
+        sizes = [len(archive.search(replace(query, page=p)).hits) for p in range(1, 8)]
+        assert sizes == [20, 20, 20, 20, 20, 20, 0]
+        # past the count, a full page may have more after it; the short one says it is the last
+        assert [archive.search(replace(query, page=p)).last_page for p in (6, 7)] == [False, True]
+        assert len({h.letter["nomor"] for h in archive.search_all(query)}) == 120
+    assert "more than 50 letters match" in archive.search(Query(text="dengan")).warnings[0]
+    exact = archive.search(Query(text="reklame"))  # fewer matches than the limit: exact
+    assert exact.total_exact and exact.total == len(list(archive.search_all(Query(text="reklame")))) > 0
+    assert exact.total_text == f"{exact.total:,}"
+    monkeypatch.setattr(search_module, "COUNT_LIMIT", 120)  # exactly the limit: still exact
+    assert (archive.search(Query(text="dengan")).total, archive.search(Query(text="dengan")).total_exact) == (120, True)
 
 
 @pytest.mark.parametrize("query", [Query(text="izin"), Query(text="reklame usaha"), Query(text="pajak", kka="500.16"),
